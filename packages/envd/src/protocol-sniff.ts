@@ -1,0 +1,46 @@
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createServer as createNetServer, type Server, type Socket } from "node:net";
+
+type Handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+
+/**
+ * One TCP port that speaks HTTP/1.1 and cleartext HTTP/2 (prior knowledge) at once.
+ * Node 20's http2 server cannot fall back to HTTP/1.1 without TLS, so the first bytes of
+ * each connection decide which server gets the socket.
+ */
+export function createDualProtocolServer(handler: Handler): Server {
+  const http1 = createHttp1Server({ keepAliveTimeout: 65_000 }, handler);
+  const http2 = createHttp2Server({}, handler);
+  // A client that vanishes mid-request must never take envd down.
+  http1.on("clientError", (_err, socket) => socket.destroy());
+  http2.on("sessionError", () => {});
+
+  const route = (socket: Socket, head: Buffer): void => {
+    socket.unshift(head);
+    const target = head.subarray(0, 3).equals(H2_PREFACE.subarray(0, 3)) ? http2 : http1;
+    target.emit("connection", socket);
+  };
+
+  const server = createNetServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = socket.read() as Buffer | null) !== null) head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, 3);
+      if (head.length >= 3 || !head.subarray(0, n).equals(H2_PREFACE.subarray(0, n))) {
+        socket.off("readable", onReadable);
+        route(socket, head);
+      }
+    };
+    socket.on("readable", onReadable);
+  });
+  server.on("close", () => {
+    http1.closeAllConnections();
+    http2.close();
+  });
+  return server;
+}
