@@ -76,7 +76,7 @@ run)
   write_config "$id" "$d" "$ns" "$mem" "$cpu" "$pids"
   t1=$(now_ms)
   in_netfix_ns "$RUNSC" --root="$RUNSC_ROOT" --platform=systrap --network=sandbox \
-      --overlay2="root:dir=$d/overlay" --debug-log="$d/runsc.log.%COMMAND%" \
+      --overlay2="root:dir=$d/overlay" --debug-log="$d/runsc.log.%COMMAND%" ${RUNSC_EXTRA:-} \
       run --detach --bundle "$d/bundle" "$id" </dev/null >>"$d/console.log" 2>&1
   t2=$(now_ms)
   wait_http "$id" 30 || { log "HTTP not ready"; tail "$d/console.log" >&2; exit 1; }
@@ -87,10 +87,22 @@ checkpoint)
   id=$1 d=$CAPS_DIR/$1; img=${2:-$d/ckpt}
   rm -rf "$img"; mkdir -p "$img"
   t0=$(now_ms)
-  runsc_g checkpoint --image-path="$img" "$id" </dev/null >>"$d/console.log" 2>&1
+  if ! out=$(runsc_g checkpoint --image-path="$img" "$id" </dev/null 2>&1); then
+    log "checkpoint of $id failed: $out"; exit 1
+  fi
   t1=$(now_ms)
+  # The sandbox exits after a checkpoint; wait until it is gone (a zombie until reaped by its
+  # parent, which is pid 1 after `run --detach`; `runsc state` says running until then).
+  spid=$(runsc_g state "$id" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+  while [[ -n $spid ]] && [[ -e /proc/$spid ]] && [[ $(awk '{print $3}' /proc/$spid/stat 2>/dev/null) != Z ]]; do sleep 0.005; done
+  t2=$(now_ms)
   "$HERE/net.sh" down "$(cat "$d/idx")" "$(cat "$d/netns")"
-  echo "checkpoint id=$id ms=$((t1-t0)) image_MiB=$(( $(du -sk "$img" | cut -f1) / 1024 ))"
+  # Forget the stopped container now (restore needs the id free). `runsc delete` blocks until the
+  # sandbox zombie is reaped by its parent -- pid 1 here reaps orphans only every ~1.7 s, so do it
+  # on the pause path, not on resume (or make the agent a child subreaper).
+  runsc_g delete --force "$id" >/dev/null 2>&1 || true
+  t3=$(now_ms)
+  echo "checkpoint id=$id ms=$((t1-t0)) until_sandbox_exit_ms=$((t2-t0)) delete_after_ms=$((t3-t2)) image_MiB=$(( $(du -sk "$img" | cut -f1) / 1024 ))"
   ;;
 restore)
   id=$1 idx=$2 d=$CAPS_DIR/$1; img=${3:-$CAPS_DIR/$1/ckpt}
@@ -108,7 +120,7 @@ restore)
   write_config "$id" "$d" "$ns" "${MEM:-512}" "${CPU:-100}" "${PIDS:-256}"
   t1=$(now_ms)
   in_netfix_ns "$RUNSC" --root="$RUNSC_ROOT" --platform=systrap --network=sandbox \
-      --overlay2="root:dir=$d/overlay" --debug-log="$d/runsc.log.%COMMAND%" \
+      --overlay2="root:dir=$d/overlay" --debug-log="$d/runsc.log.%COMMAND%" ${RUNSC_EXTRA:-} \
       restore --detach --image-path="$img" --bundle "$d/bundle" "$id" </dev/null >>"$d/console.log" 2>&1
   t2=$(now_ms)
   echo "restore id=$id net_ms=$((t1-t0)) runsc_restore_ms=$((t2-t1))"

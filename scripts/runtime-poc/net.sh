@@ -25,6 +25,10 @@ global_up() {
     mkdir -p "$POC_DIR"; sysctl -n net.ipv4.ip_forward > "$POC_DIR/ip_forward.orig"
   fi
   sysctl -qw net.ipv4.ip_forward=1
+  # Already set up? Never flush a live ruleset (that would open a window without isolation).
+  if iptables -w -t filter -L WRENN-FWD -n >/dev/null 2>&1 && iptables -w -t filter -C FORWARD -j WRENN-FWD 2>/dev/null; then
+    return 0
+  fi
   iptables -w -t filter -N WRENN-FWD 2>/dev/null || true
   iptables -w -t filter -N WRENN-IN 2>/dev/null || true
   iptables -w -t nat -N WRENN-NAT 2>/dev/null || true

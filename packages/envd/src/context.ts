@@ -7,6 +7,8 @@ import type { Logger } from "./log.js";
 import type { ProcessManager } from "./process/manager.js";
 import type { WatcherRegistry } from "./filesystem/watchers.js";
 import type { GuestMetrics } from "./http/metrics.js";
+import type { DropPageCache, Reclaimer } from "./reclaimer.js";
+import type { PortForwarder } from "./port-forward/forwarder.js";
 
 /** Everything a handler needs, built once in main.ts and passed down. */
 export interface EnvdContext {
@@ -17,6 +19,12 @@ export interface EnvdContext {
   processes: ProcessManager;
   watchers: WatcherRegistry;
   metrics: GuestMetrics;
+  /** Shared by the reclaimer and `/snapshot/prepare`. */
+  dropPageCache: DropPageCache;
+  /** Started only when `config.reclaim`. */
+  reclaimer: Reclaimer;
+  /** Started only when `config.forwardPorts`. */
+  forwarder: PortForwarder;
 }
 
 export type EnvdRequest = IncomingMessage | Http2ServerRequest;

@@ -5,6 +5,8 @@ import type { Logger } from "./log.js";
 import { ProcessManager } from "./process/manager.js";
 import { WatcherRegistry } from "./filesystem/watchers.js";
 import { GuestMetrics } from "./http/metrics.js";
+import { PortForwarder } from "./port-forward/forwarder.js";
+import { dropPageCache, Reclaimer } from "./reclaimer.js";
 import { createEnvdServer } from "./server.js";
 import { EnvdState } from "./state.js";
 import { UserDirectory } from "./users.js";
@@ -19,6 +21,7 @@ export interface Envd {
 export function createEnvd(config: EnvdConfig, log: Logger): Envd {
   const state = new EnvdState();
   const users = new UserDirectory();
+  const metrics = new GuestMetrics();
   const ctx: EnvdContext = {
     config,
     state,
@@ -26,7 +29,17 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
     log,
     processes: new ProcessManager({ state, users, log }),
     watchers: new WatcherRegistry(),
-    metrics: new GuestMetrics(),
+    metrics,
+    dropPageCache,
+    reclaimer: new Reclaimer({
+      state,
+      log,
+      intervalMs: config.reclaimIntervalMs,
+      thresholdPct: config.reclaimThresholdPct,
+      drop: dropPageCache,
+      onDrop: () => metrics.recordPageCacheDrop(),
+    }),
+    forwarder: new PortForwarder({ log, intervalMs: config.forwardScanIntervalMs }),
   };
   const server = createEnvdServer(ctx);
 
@@ -37,13 +50,17 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
           server.off("error", reject);
+          const port = (server.address() as AddressInfo).port;
           ctx.metrics.start();
-          resolve((server.address() as AddressInfo).port);
+          if (config.reclaim) ctx.reclaimer.start();
+          if (config.forwardPorts) ctx.forwarder.start(port);
+          resolve(port);
         });
       }),
     close: async () => {
       ctx.metrics.stop();
-      await Promise.allSettled([ctx.processes.close(), ctx.watchers.close()]);
+      ctx.reclaimer.stop();
+      await Promise.allSettled([ctx.forwarder.stop(), ctx.processes.close(), ctx.watchers.close()]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

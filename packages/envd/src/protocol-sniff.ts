@@ -24,7 +24,8 @@ export function createDualProtocolServer(handler: Handler): Server {
     target.emit("connection", socket);
   };
 
-  const server = createNetServer((socket) => {
+  // Nagle would hold back small stream messages (a start or end event) for a delayed ACK.
+  const server = createNetServer({ noDelay: true }, (socket) => {
     socket.on("error", () => socket.destroy());
     let head = Buffer.alloc(0);
     const onReadable = (): void => {

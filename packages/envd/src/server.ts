@@ -37,6 +37,9 @@ export function createEnvdServer(ctx: EnvdContext): Server {
     interceptors: [authInterceptor(ctx)],
     readMaxBytes: ctx.config.maxMessageBytes,
     writeMaxBytes: ctx.config.maxMessageBytes,
+    // Never gzip responses: process output streams at memory speed over a local link,
+    // and compressing it would burn the capsule's CPU (compressed requests still work).
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
   });
 
   return createDualProtocolServer((req, res) => {

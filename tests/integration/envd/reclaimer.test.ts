@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEnvd, type RunningEnvd } from "@wrenn/testkit";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("envd memory reclaimer", () => {
+  let envd: RunningEnvd;
+
+  beforeAll(async () => {
+    // Threshold 0 %: every check drops the page cache (harmless on a root test machine).
+    envd = await startEnvd({ args: ["--reclaim", "--reclaim-threshold-pct", "0", "--reclaim-interval-ms", "100"] });
+  });
+  afterAll(async () => {
+    await envd?.stop();
+  });
+
+  const drops = async (): Promise<number> => {
+    const res = await fetch(`${envd.url}/metrics`);
+    return ((await res.json()) as { page_cache_drops: number }).page_cache_drops;
+  };
+
+  it("drops the page cache, pauses from /snapshot/prepare until the next /init", async () => {
+    await expect.poll(drops, { timeout: 5000, interval: 100 }).toBeGreaterThanOrEqual(2);
+
+    expect((await fetch(`${envd.url}/snapshot/prepare`, { method: "POST" })).status).toBe(204);
+    // A check that had already passed the quiesced test may still finish: let it settle.
+    await sleep(300);
+    const paused = await drops();
+    await sleep(1200);
+    expect(await drops()).toBe(paused);
+
+    const init = await fetch(`${envd.url}/init`, { method: "POST", body: "{}" });
+    expect(init.status).toBe(204);
+    await expect.poll(drops, { timeout: 5000, interval: 100 }).toBeGreaterThanOrEqual(paused + 2);
+  });
+});
