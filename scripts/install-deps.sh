@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[wrenn setup]\033[0m %s\n' "$*" >&2; }
 
 need_apt=()
-for bin_pkg in "ip:iproute2" "iptables:iptables" "ps:procps" "curl:curl" "debootstrap:debootstrap" "python3:python3"; do
+for bin_pkg in "ip:iproute2" "iptables:iptables" "ps:procps" "curl:curl" "debootstrap:debootstrap" "python3:python3" \
+               "mkfs.ext4:e2fsprogs" "unshare:util-linux" "losetup:mount" "apt-get:apt"; do
   bin=${bin_pkg%%:*}; pkg=${bin_pkg#*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -19,6 +20,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/install-runsc.sh
+elif ! command -v runsc >/dev/null 2>&1; then
+  log "runsc (gVisor) is missing — run as root: sudo bash scripts/install-runsc.sh"
+  exit 1
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

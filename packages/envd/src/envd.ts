@@ -10,6 +10,7 @@ import { dropPageCache, Reclaimer } from "./reclaimer.js";
 import { createEnvdServer } from "./server.js";
 import { EnvdState } from "./state.js";
 import { UserDirectory } from "./users.js";
+import { OomGuard } from "./oom-guard.js";
 
 export interface Envd {
   ctx: EnvdContext;
@@ -21,7 +22,9 @@ export interface Envd {
 export function createEnvd(config: EnvdConfig, log: Logger): Envd {
   const state = new EnvdState();
   const users = new UserDirectory();
-  const metrics = new GuestMetrics();
+  const metrics = new GuestMetrics({ memoryLimit: () => state.memoryLimitBytes });
+  // Only inside a capsule: in --dev the host's own processes are not envd's to kill.
+  const oomGuard = new OomGuard({ state, log });
   const ctx: EnvdContext = {
     config,
     state,
@@ -52,6 +55,7 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
           server.off("error", reject);
           const port = (server.address() as AddressInfo).port;
           ctx.metrics.start();
+          if (!config.dev) oomGuard.start();
           if (config.reclaim) ctx.reclaimer.start();
           if (config.forwardPorts) ctx.forwarder.start(port);
           resolve(port);
@@ -59,6 +63,7 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
       }),
     close: async () => {
       ctx.metrics.stop();
+      oomGuard.stop();
       ctx.reclaimer.stop();
       await Promise.allSettled([ctx.forwarder.stop(), ctx.processes.close(), ctx.watchers.close()]);
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,7 +7,7 @@ import { sendHttpError, toConnectError } from "./errors.js";
 import { registerProcessService } from "./process/service.js";
 import { registerFilesystemService } from "./filesystem/service.js";
 import { httpRoutes } from "./http/routes.js";
-import { createDualProtocolServer } from "./protocol-sniff.js";
+import { createDualProtocolServer } from "@wrenn/netkit";
 
 /** Paths any caller may reach without the access token. */
 const PUBLIC_PATHS = new Set(["/health"]);

@@ -11,6 +11,11 @@ export class EnvdState {
   envVars: Record<string, string> = {};
   defaultUser = "root";
   defaultWorkdir: string | undefined;
+  /**
+   * The capsule's memory limit, from `/init`. The host cgroup allows some headroom above
+   * it so the OOM guard can kill the largest process before the host kills the capsule.
+   */
+  memoryLimitBytes: number | undefined;
   /** True between `/snapshot/prepare` and the next `/init`: background work is paused. */
   quiesced = false;
   readonly startedAt = Date.now();

@@ -17,6 +17,8 @@ export interface InitRequest {
   defaultWorkdir?: string;
   /** Wall-clock time at the caller, Unix milliseconds. */
   timestamp?: number;
+  /** Wrenn extension: the capsule's memory limit, enforced by envd's OOM guard. */
+  memoryLimitMb?: number;
 }
 
 const invalid = (message: string): WrennError => new WrennError("invalid_request", message);
@@ -58,6 +60,14 @@ function parseTimestamp(value: unknown): number | undefined {
   return ms;
 }
 
+function parseMemoryLimit(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 16 || value > 4 * 1024 * 1024) {
+    throw invalid("memoryLimitMb must be an integer number of MiB from 16 to 4194304");
+  }
+  return value;
+}
+
 /** Validates an `/init` body; throws `invalid_request` naming the field at fault. */
 export function parseInitRequest(body: unknown): InitRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -70,6 +80,7 @@ export function parseInitRequest(body: unknown): InitRequest {
     defaultUser: optionalString(fields, "defaultUser", 256),
     defaultWorkdir: optionalString(fields, "defaultWorkdir", 4096),
     timestamp: parseTimestamp(fields.timestamp),
+    memoryLimitMb: parseMemoryLimit(fields.memoryLimitMb),
   };
 }
 
@@ -180,6 +191,7 @@ export const init: HttpHandler = async (req, res, ctx) => {
   if (request.envVars) state.envVars = { ...state.envVars, ...request.envVars };
   if (request.defaultUser !== undefined) state.defaultUser = request.defaultUser;
   if (request.defaultWorkdir !== undefined) state.defaultWorkdir = request.defaultWorkdir;
+  if (request.memoryLimitMb !== undefined) state.memoryLimitBytes = request.memoryLimitMb * 1024 * 1024;
   state.quiesced = false;
   state.events.emit("init");
   ctx.log.info("init", {

@@ -36,6 +36,8 @@ export interface GuestMetricsOptions {
   /** The filesystem whose size is reported as disk. */
   diskPath?: string;
   sampleIntervalMs?: number;
+  /** The capsule's memory limit in bytes, once /init has set it. */
+  memoryLimit?: () => number | undefined;
 }
 
 /** Reads `/proc/meminfo`; `used` is `MemTotal − MemAvailable`. */
@@ -80,11 +82,13 @@ export class GuestMetrics {
   private last: CpuTimes | undefined;
   private cpuUsedPct = 0;
   private drops = 0;
+  private readonly memoryLimit: () => number | undefined;
 
   constructor(options: GuestMetricsOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
     this.diskPath = options.diskPath ?? "/";
     this.sampleIntervalMs = options.sampleIntervalMs ?? 1000;
+    this.memoryLimit = options.memoryLimit ?? (() => undefined);
   }
 
   start(): void {
@@ -110,7 +114,10 @@ export class GuestMetrics {
   }
 
   async snapshot(): Promise<GuestMetricsSnapshot> {
-    const [mem, disk] = await Promise.all([readMemoryUsage(this.procRoot), statfs(this.diskPath)]);
+    const [raw, disk] = await Promise.all([readMemoryUsage(this.procRoot), statfs(this.diskPath)]);
+    // Inside a capsule MemTotal includes the host's headroom; report the capsule's limit.
+    const limit = this.memoryLimit();
+    const mem = limit && limit < raw.total ? { ...raw, total: limit, available: Math.max(0, limit - raw.used) } : raw;
     return {
       ts: Date.now(),
       cpu_count: cpus().length,

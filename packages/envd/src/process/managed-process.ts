@@ -47,10 +47,6 @@ export class ManagedProcess implements OutputSink {
     return this.spawned().pid;
   }
 
-  get running(): boolean {
-    return this.isRunning;
-  }
-
   /** A new watcher of output from now on; the caller must `close()` it when done. */
   watch(): Watcher {
     return this.fanout.subscribe();

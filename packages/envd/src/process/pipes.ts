@@ -7,9 +7,10 @@ import type { LaunchSpec } from "./launch.js";
 import { killGroup, type OutputSink, type ProcessIO } from "./process-io.js";
 
 /**
- * How long output may keep draining after the process exits, counted only while output
- * is not paused. Past it, whatever still holds the pipes open (a grandchild left running
- * in the background) is cut off so the end event is not held hostage, as in E2B.
+ * After the process exits, its output is read until the pipes close or stay quiet this
+ * long (time paused by backpressure does not count). Then whatever still holds them
+ * open (a grandchild left running in the background) is cut off so the end event is not
+ * held hostage, as in E2B.
  */
 export const DEFAULT_DRAIN_AFTER_EXIT_MS = 100;
 
@@ -70,6 +71,8 @@ class PipeProcess implements ProcessIO {
   private exit: ExitInfo | undefined;
   private paused = false;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** Counts output chunks, so the drain timer can tell whether output is still flowing. */
+  private chunks = 0;
   private done = false;
 
   constructor(
@@ -80,10 +83,21 @@ class PipeProcess implements ProcessIO {
   ) {
     this.outputs = [child.stdout!, child.stderr!];
     this.openOutputs = this.outputs.length;
-    child.stdout!.on("data", (chunk: Buffer) => sink.onData("stdout", chunk));
-    child.stderr!.on("data", (chunk: Buffer) => sink.onData("stderr", chunk));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      this.chunks++;
+      sink.onData("stdout", chunk);
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      this.chunks++;
+      sink.onData("stderr", chunk);
+    });
     for (const output of this.outputs) {
       output.on("error", () => {});
+      // child_process resumes every output stream right after 'exit' (to flush it); a
+      // process that exits while a watcher is behind must stay paused all the same.
+      output.on("resume", () => {
+        if (this.paused) output.pause();
+      });
       output.once("close", () => {
         this.openOutputs--;
         this.maybeEnd();
@@ -151,10 +165,19 @@ class PipeProcess implements ProcessIO {
 
   private armDrainTimer(): void {
     if (this.exit === undefined || this.done || this.paused || this.drainTimer) return;
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = undefined;
-      for (const output of this.outputs) output.destroy();
+    const chunksBefore = this.chunks;
+    const timer = setTimeout(() => {
+      // Timers run before I/O in each event-loop turn: when the loop was busy, output the
+      // process wrote before exiting may be readable but not read yet. setImmediate runs
+      // after the next I/O poll, so it sees that output arrive instead of cutting it off.
+      setImmediate(() => {
+        if (this.drainTimer !== timer) return;
+        this.drainTimer = undefined;
+        if (this.chunks !== chunksBefore) this.armDrainTimer();
+        else for (const output of this.outputs) output.destroy();
+      });
     }, this.drainAfterExitMs);
+    this.drainTimer = timer;
   }
 
   private clearDrainTimer(): void {

@@ -1,12 +1,13 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { WrennError } from "@wrenn/core";
 import { Process } from "@wrenn/proto/envd/process";
 import { requestUser } from "../auth.js";
 import type { EnvdContext } from "../context.js";
 import { rpc, toConnectError } from "../errors.js";
 import { eventStream, type EventResponse } from "./events.js";
-import type { StartedProcess } from "./manager.js";
+import type { ManagedProcess } from "./managed-process.js";
 import { ptySize } from "./pty.js";
-import { WrennError } from "@wrenn/core";
+import type { Watcher } from "./watcher.js";
 
 /** Room for the protobuf and envelope framing around one output chunk. */
 const FRAMING_BYTES = 64;
@@ -34,8 +35,9 @@ export function registerProcessService(router: ConnectRouter, ctx: EnvdContext):
         processes: processes.list().map((proc) => ({ config: proc.config, pid: proc.pid, tag: proc.tag })),
       })),
 
+    // Start errors (bad input, missing command) fail the call before any event is sent.
     async *start(req, hctx): AsyncGenerator<EventResponse> {
-      let started: StartedProcess;
+      let started: { process: ManagedProcess; watcher: Watcher };
       try {
         started = await processes.start(req, userOf(hctx));
       } catch (err) {
@@ -45,14 +47,13 @@ export function registerProcessService(router: ConnectRouter, ctx: EnvdContext):
     },
 
     async *connect(req, hctx): AsyncGenerator<EventResponse> {
-      let started: StartedProcess;
+      let proc: ManagedProcess;
       try {
-        const proc = processes.get(req.process);
-        started = { process: proc, watcher: proc.watch() };
+        proc = processes.get(req.process);
       } catch (err) {
         throw toConnectError(err);
       }
-      yield* eventStream(started.watcher, hctx.signal, streamOptions(started.process.pid));
+      yield* eventStream(proc.watch(), hctx.signal, streamOptions(proc.pid));
     },
 
     update: (req) =>
@@ -71,7 +72,7 @@ export function registerProcessService(router: ConnectRouter, ctx: EnvdContext):
 
     streamInput: (reqs) =>
       rpc(async () => {
-        let target;
+        let target: ManagedProcess | undefined;
         for await (const req of reqs) {
           switch (req.event.case) {
             case "start":

@@ -1,20 +1,26 @@
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Process } from "@wrenn/proto/envd/process";
 import { Filesystem } from "@wrenn/proto/envd/filesystem";
+import { envdHttpRequest, type EnvdHttpRequest, type EnvdHttpResponse } from "./http.js";
 
 /** Port envd listens on inside every capsule. */
 export const ENVD_PORT = 49983;
 
 /**
  * How the agent talks to one capsule's envd: Connect clients for process.Process and
- * filesystem.Filesystem (HTTP/2 cleartext, so client streams work) and the base URL for
- * envd's plain HTTP endpoints. Every call carries the capsule's access token; the user
- * is chosen per call with `userHeader()`.
+ * filesystem.Filesystem and plain HTTP requests (`/files`, `/metrics`), all over ONE
+ * HTTP/2 cleartext connection (client streams need HTTP/2). Every call carries the
+ * capsule's access token; the user is chosen per call with `asUser()` / `httpHeaders()`.
+ *
+ * A gVisor checkpoint is refused while any TCP connection to the capsule is open, so
+ * `close()` drops the connection (from the host side, which keeps TIME_WAIT on the host);
+ * the next call opens a new one.
  */
 export class EnvdConnection {
   readonly process: Client<typeof Process>;
   readonly filesystem: Client<typeof Filesystem>;
+  private readonly session: Http2SessionManager;
 
   constructor(
     readonly baseUrl: string,
@@ -24,7 +30,16 @@ export class EnvdConnection {
       req.header.set("X-Access-Token", accessToken);
       return next(req);
     };
-    const transport = createConnectTransport({ baseUrl, httpVersion: "2", interceptors: [auth] });
+    this.session = new Http2SessionManager(baseUrl, {}, http2SessionOptions);
+    const transport = createConnectTransport({
+      baseUrl,
+      httpVersion: "2",
+      sessionManager: this.session,
+      interceptors: [auth],
+      // envd's own limit is 16 MiB per message; file data goes over plain HTTP instead.
+      readMaxBytes: 32 << 20,
+      writeMaxBytes: 32 << 20,
+    });
     this.process = createClient(Process, transport);
     this.filesystem = createClient(Filesystem, transport);
   }
@@ -35,7 +50,23 @@ export class EnvdConnection {
     if (user) headers.authorization = userAuthorization(user);
     return headers;
   }
+
+  /** A plain HTTP request to envd on the shared connection; the body streams both ways. */
+  request(req: EnvdHttpRequest): Promise<EnvdHttpResponse> {
+    return envdHttpRequest(this.session, { ...req, headers: { ...this.httpHeaders(req.user), ...req.headers } });
+  }
+
+  /** Drops the connection and every stream on it (calls in flight fail with `canceled`). */
+  close(): void {
+    this.session.abort();
+  }
 }
+
+/**
+ * Larger flow-control windows than HTTP/2's 64 KiB default: with the default a bulk
+ * download from envd stalls on WINDOW_UPDATE round trips.
+ */
+const http2SessionOptions = { settings: { initialWindowSize: 4 << 20 } };
 
 /** E2B-style user selection: `Authorization: Basic base64("<user>:")`. */
 export function userAuthorization(user: string): string {

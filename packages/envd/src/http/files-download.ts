@@ -1,0 +1,87 @@
+import { open, stat } from "node:fs/promises";
+import { posix } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { constants as zlib, createGzip } from "node:zlib";
+import { WrennError } from "@wrenn/core";
+import type { EnvdResponse, HttpHandler } from "../context.js";
+import { userPath, withHomeHint } from "../filesystem/user-path.js";
+import { acceptsGzip, parseRange } from "./files-range.js";
+import { filesUser, header } from "./files-request.js";
+
+/** Bytes per read; large reads keep syscalls and stream bookkeeping off the profile. */
+const READ_CHUNK = 1 << 20;
+
+/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266). */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * `GET /files?path=…&username=…`: streams a regular file. Supports one `Range` (206,
+ * or 416 when it starts past the end) and, without Range, gzip when the client accepts
+ * it (compressed on the fly at level 1: envd shares a small capsule CPU with the user's
+ * work). Files that report size 0 (like /proc files) are streamed without a length.
+ */
+export const downloadFile: HttpHandler = async (req, res, ctx, url) => {
+  const raw = url.searchParams.get("path");
+  if (!raw) throw new WrennError("invalid_request", "the path query parameter is required, e.g. GET /files?path=/etc/hostname");
+  const target = userPath(raw, filesUser(req, ctx, url));
+  const info = await withHomeHint(target, () => stat(target.path));
+  if (info.isDirectory()) {
+    throw new WrennError("invalid_request", `path is a directory, not a file: ${target.path}; use ListDir to read a directory`);
+  }
+  if (!info.isFile()) throw new WrennError("invalid_request", `path is not a regular file: ${target.path}`);
+
+  const file = await open(target.path, "r");
+  try {
+    const size = (await file.stat()).size;
+    const base: Record<string, string> = {
+      "content-type": "application/octet-stream",
+      "content-disposition": contentDisposition(posix.basename(target.path)),
+      "last-modified": info.mtime.toUTCString(),
+      "accept-ranges": "bytes",
+      vary: "Accept-Encoding",
+    };
+    const rangeHeader = header(req, "range");
+    const range = parseRange(rangeHeader, size);
+    if (range === "unsatisfiable") {
+      const body = JSON.stringify({ code: 416, message: `range "${rangeHeader}" is outside the file's ${size} bytes` });
+      res.writeHead(416, { "content-type": "application/json", "content-range": `bytes */${size}`, "content-length": Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    if (range) {
+      res.writeHead(206, {
+        ...base,
+        "content-range": `bytes ${range.start}-${range.end}/${size}`,
+        "content-length": range.end - range.start + 1,
+      });
+      await send(file.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK, autoClose: false }), res);
+      return;
+    }
+    const source = file.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
+    if (rangeHeader === undefined && acceptsGzip(header(req, "accept-encoding"))) {
+      res.writeHead(200, { ...base, "content-encoding": "gzip" });
+      await send(source, res, createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 256 * 1024 }));
+      return;
+    }
+    res.writeHead(200, size > 0 ? { ...base, "content-length": size } : base);
+    await send(source, res);
+  } finally {
+    await file.close();
+  }
+};
+
+/** Streams to the client; a client that goes away mid-download is not an envd error. */
+async function send(source: Readable, res: EnvdResponse, transform?: NodeJS.ReadWriteStream): Promise<void> {
+  try {
+    if (transform) await pipeline(source, transform, res as NodeJS.WritableStream);
+    else await pipeline(source, res as NodeJS.WritableStream);
+  } catch (err) {
+    source.destroy();
+    if (!res.destroyed) res.destroy(err as Error);
+  }
+}

@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { OomGuard } from "./oom-guard.js";
+import { EnvdState } from "./state.js";
+
+const log = { info: () => {}, warn: () => {}, error: () => {} };
+
+describe("OomGuard", () => {
+  const proc = mkdtempSync(join(tmpdir(), "wrenn-oom-"));
+  afterAll(() => rmSync(proc, { recursive: true, force: true }));
+
+  const meminfo = (totalKb: number, availableKb: number): void =>
+    writeFileSync(join(proc, "meminfo"), `MemTotal: ${totalKb} kB\nMemFree: 1 kB\nMemAvailable: ${availableKb} kB\n`);
+  const status = (pid: number, name: string, rssKb: number): void => {
+    mkdirSync(join(proc, String(pid)), { recursive: true });
+    writeFileSync(join(proc, String(pid), "status"), `Name:\t${name}\nPid:\t${pid}\nVmRSS:\t${rssKb} kB\n`);
+  };
+
+  it("does nothing without a limit or under it", async () => {
+    const state = new EnvdState();
+    const guard = new OomGuard({ state, log, procRoot: proc });
+    meminfo(1_000_000, 100_000);
+    expect(await guard.check()).toBeUndefined();
+    state.memoryLimitBytes = 2_000_000 * 1024;
+    expect(await guard.check()).toBeUndefined();
+  });
+
+  it("kills the largest process (never pid 1 or envd) once usage passes the limit", async () => {
+    const hog = spawn("sleep", ["30"]);
+    await once(hog, "spawn");
+    status(1, "tini", 9_000_000);
+    status(process.pid, "node", 8_000_000);
+    status(hog.pid!, "hog", 700_000);
+    status(4_000_000, "small", 10);
+    const state = new EnvdState();
+    state.memoryLimitBytes = 512 * 1024 * 1024;
+    meminfo(800 * 1024, 100 * 1024); // 700 MiB used > 512 MiB
+    const guard = new OomGuard({ state, log, procRoot: proc });
+    const exited = once(hog, "exit");
+    expect(await guard.check()).toBe(hog.pid);
+    const [, signal] = await exited;
+    expect(signal).toBe("SIGKILL");
+    expect(guard.kills).toBe(1);
+  });
+
+  it("stays quiet while a snapshot is being prepared", async () => {
+    const state = new EnvdState();
+    state.memoryLimitBytes = 1;
+    state.quiesced = true;
+    meminfo(800 * 1024, 100 * 1024);
+    expect(await new OomGuard({ state, log, procRoot: proc }).check()).toBeUndefined();
+  });
+});

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { WrennError } from "@wrenn/core";
+import { CapsuleDisk } from "../storage/capsule-disk.js";
+import type { CapsuleEntry } from "./entry.js";
+import type { ManagerInternals } from "./internals.js";
+import type { SnapshotMeta } from "./snapshot-store.js";
+import type { CreateCapsuleInput } from "./types.js";
+
+/**
+ * Cold start from an image template, or restore from a snapshot template. On any failure
+ * everything made so far is undone: nothing keeps running, nothing stays on disk.
+ */
+export async function createCapsule(
+  m: ManagerInternals,
+  input: CreateCapsuleInput,
+  snapshot: SnapshotMeta | undefined,
+  signal?: AbortSignal,
+): Promise<CapsuleEntry> {
+  const now = Date.now();
+  const dir = join(m.capsulesDir, input.id);
+  const entry: CapsuleEntry = {
+    dir,
+    envd: undefined,
+    record: {
+      id: input.id,
+      template: input.template,
+      status: "pending",
+      vcpus: snapshot?.vcpus ?? input.vcpus,
+      memoryMb: snapshot?.memoryMb ?? input.memoryMb,
+      diskMb: snapshot?.diskMb ?? input.diskMb,
+      timeoutSec: input.timeoutSec,
+      createdAt: now,
+      startedAt: undefined,
+      lastActiveAt: now,
+      envdVersion: "",
+      address: "",
+      network: input.network,
+      metadata: input.metadata,
+      envs: { ...snapshot?.envs, ...input.envs },
+      defaultUser: input.defaultUser || snapshot?.defaultUser || m.deps.defaultUser || "",
+      defaultWorkdir: input.defaultWorkdir || snapshot?.defaultWorkdir || "",
+      error: "",
+    },
+    runtime: {
+      accessToken: randomBytes(24).toString("base64url"),
+      lowerDir: "",
+      imageHash: "",
+      optDir: "",
+      optHash: "",
+      net: undefined,
+      checkpointDir: undefined,
+      fromSnapshot: snapshot?.name,
+    },
+  };
+  const disk = new CapsuleDisk(dir);
+  let started = false;
+  try {
+    if (snapshot) {
+      Object.assign(entry.runtime, {
+        lowerDir: snapshot.lowerDir,
+        imageHash: snapshot.imageHash,
+        optDir: snapshot.optDir,
+        optHash: snapshot.optHash,
+      });
+    } else {
+      const [image, opt] = await Promise.all([m.deps.images.ensureImage(input.template, signal), m.deps.images.ensureOptLayer(signal)]);
+      Object.assign(entry.runtime, { lowerDir: image.rootfs, imageHash: image.contentHash, optDir: opt.dir, optHash: opt.hash });
+    }
+    const seed = snapshot ? join(m.snapshotsDir, snapshot.name, "upper") : undefined;
+    const [net, made] = await Promise.allSettled([
+      m.deps.network.create(input.id, input.network),
+      disk.create(entry.record.diskMb, entry.runtime.lowerDir, seed),
+    ]);
+    if (net.status === "fulfilled") entry.runtime.net = net.value;
+    if (net.status === "rejected") throw net.reason;
+    if (made.status === "rejected") throw made.reason;
+    await m.save(entry);
+    signal?.throwIfAborted();
+    started = true;
+    if (snapshot) {
+      await m.deps.runtime.restore(m.bundle(entry), join(m.snapshotsDir, snapshot.name, "ckpt"), signal);
+      await m.bootEnvd(entry, snapshot.accessToken, signal);
+    } else {
+      await m.deps.runtime.start(m.bundle(entry), signal);
+      await m.bootEnvd(entry, undefined, signal);
+    }
+    entry.record.status = "running";
+    entry.record.startedAt = Date.now();
+    entry.record.lastActiveAt = Date.now();
+    await m.save(entry);
+    return entry;
+  } catch (err) {
+    m.deps.log.warn("capsule create failed; cleaning up", { capsuleId: input.id, error: (err as Error).message });
+    if (started) await m.deps.runtime.destroy(input.id).catch(() => {});
+    if (entry.runtime.net) await m.deps.network.destroy(entry.runtime.net).catch(() => {});
+    await disk.remove().catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (err instanceof WrennError) throw err;
+    throw new WrennError("internal_error", `creating capsule ${input.id} failed: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,35 @@
+import type { NetworkPolicy } from "./types.js";
+
+/**
+ * What the capsule manager needs from its collaborators. main.ts adapts the concrete
+ * image store, network manager and metrics sampler to these shapes.
+ */
+export interface ImageSource {
+  /** Builds the template's image if needed; `not_found` for an unknown template. */
+  ensureImage(name: string, signal?: AbortSignal): Promise<{ rootfs: string; contentHash: string }>;
+  /** The /opt/wrenn layer (envd + Node) for new capsules. */
+  ensureOptLayer(signal?: AbortSignal): Promise<{ dir: string; hash: string }>;
+  isBuiltin(name: string): boolean;
+  list(): Promise<{ name: string; contentHash: string; createdAt: number; sizeBytes: number }[]>;
+}
+
+export interface CapsuleNet {
+  capsuleId: string;
+  slotIndex: number;
+  hostIp: string;
+  capsuleIp: string;
+  netnsName: string;
+  netnsPath: string;
+  hostVeth: string;
+  generation: number;
+  policy: NetworkPolicy;
+}
+
+export interface NetworkProvider {
+  create(capsuleId: string, policy: NetworkPolicy): Promise<CapsuleNet>;
+  renew(net: CapsuleNet): Promise<CapsuleNet>;
+  adopt(net: CapsuleNet): CapsuleNet;
+  setPolicy(net: CapsuleNet, policy: NetworkPolicy): Promise<void>;
+  destroy(net: CapsuleNet): Promise<void>;
+  cleanupDebris(keep: Set<string>): Promise<{ removed: string[] }>;
+}

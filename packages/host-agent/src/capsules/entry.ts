@@ -1,0 +1,47 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { EnvdConnection } from "../envd/connection.js";
+import type { CapsuleNet } from "./deps.js";
+import type { CapsuleRecord } from "./types.js";
+
+/** Host-side facts about a capsule that clients never see. */
+export interface CapsuleRuntimeState {
+  accessToken: string;
+  /** Read-only lower layer of the rootfs (the template image's rootfs). */
+  lowerDir: string;
+  imageHash: string;
+  optDir: string;
+  optHash: string;
+  net: CapsuleNet | undefined;
+  /** Checkpoint of a paused capsule. */
+  checkpointDir: string | undefined;
+  /** Snapshot template this capsule was restored from, if any. */
+  fromSnapshot: string | undefined;
+}
+
+/** One capsule in the manager's map: the public record plus its host-side state. */
+export interface CapsuleEntry {
+  record: CapsuleRecord;
+  runtime: CapsuleRuntimeState;
+  dir: string;
+  envd: EnvdConnection | undefined;
+}
+
+const STATE_FILE = "state.json";
+
+/** Writes the entry's state atomically (0600: it holds the envd access token). */
+export async function saveEntry(entry: CapsuleEntry): Promise<void> {
+  await mkdir(entry.dir, { recursive: true });
+  const tmp = join(entry.dir, `${STATE_FILE}.tmp`);
+  await writeFile(tmp, JSON.stringify({ record: entry.record, runtime: entry.runtime }, null, 2), { mode: 0o600 });
+  await rename(tmp, join(entry.dir, STATE_FILE));
+}
+
+export async function loadEntry(dir: string): Promise<CapsuleEntry | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(dir, STATE_FILE), "utf8")) as Pick<CapsuleEntry, "record" | "runtime">;
+    return { ...saved, dir, envd: undefined };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,289 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { WrennError } from "@wrenn/core";
+import { DEFAULT_DEBIAN_MIRROR, isBuiltinTemplate, recipeFor } from "./recipes.js";
+import { imageContentHash } from "./content-hash.js";
+import { buildImage, type ImageManifest } from "./build-image.js";
+import { BuildLog } from "./build-log.js";
+import { createBuildDir, leftoverDirs, publishDir, removeStaleBuilds } from "./build-dir.js";
+import { acquireFileLock } from "./file-lock.js";
+import { removeTree } from "./remove-tree.js";
+import { SharedBuilds } from "./shared-builds.js";
+import { buildOptLayer, defaultEnvdBundle, optLayerFiles, optLayerHash, readOptLayer, type OptLayerInfo } from "./opt-layer.js";
+import type { BuildPhase, BuildProgress, ProgressListener } from "./progress.js";
+
+export interface ImageStoreLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ImageStoreOptions {
+  /** The agent's data directory; images go to `images/`, /opt/wrenn layers to `runtime/`. */
+  wrennDir: string;
+  /** Debian mirror for builds: default `$WRENN_DEBIAN_MIRROR`, else http://deb.debian.org/debian. */
+  mirror?: string;
+  /** envd's bundle for the /opt/wrenn layer; default this checkout's packages/envd/dist/envd.mjs. */
+  envdBundle?: string;
+  /** Node binary for the /opt/wrenn layer; default the one running the agent. */
+  nodeBinary?: string;
+  log?: ImageStoreLogger;
+}
+
+export interface EnsureOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+/** A built image as stored in `images/<name>/image.json`, plus where its rootfs is. */
+export interface ImageInfo extends ImageManifest {
+  rootfs: string;
+}
+
+const OPT_TARGET = "opt-layer";
+
+/**
+ * Template images and /opt/wrenn layers of one host, on disk under `wrennDir`:
+ *
+ *   images/<name>/{rootfs/,image.json}   built-in template images (read-only lower layers)
+ *   images/<name>.build.log              log of the latest build of <name>
+ *   runtime/opt-<hash>/                  envd + Node, bind-mounted read-only at /opt/wrenn
+ *
+ * Builds are atomic (temp dir + rename), shared between concurrent callers in this
+ * process, serialized across processes by lock files, and abortable.
+ *
+ * @example
+ *   const images = new ImageStore({ wrennDir: "/var/lib/wrenn" });
+ *   const render = renderProgress();
+ *   const image = await images.ensureImage("python", { onProgress: render }).finally(render.done);
+ *   const opt = await images.ensureOptLayer();
+ *   // runtime: overlay lowerdir=image.rootfs, bind opt.dir at /opt/wrenn (ro)
+ */
+export class ImageStore {
+  readonly imagesDir: string;
+  readonly runtimeDir: string;
+  readonly mirror: string;
+  private readonly envdBundle: string;
+  private readonly nodeBinary: string;
+  private readonly log: ImageStoreLogger | undefined;
+  private readonly builds = new SharedBuilds<ImageInfo, BuildProgress>();
+  private readonly optBuilds = new SharedBuilds<OptLayerInfo, BuildProgress>();
+  private readonly optHashes = new Map<string, string>();
+  private initialized: Promise<void> | undefined;
+
+  constructor(options: ImageStoreOptions) {
+    this.imagesDir = join(options.wrennDir, "images");
+    this.runtimeDir = join(options.wrennDir, "runtime");
+    this.mirror = checkMirror(options.mirror ?? process.env.WRENN_DEBIAN_MIRROR ?? DEFAULT_DEBIAN_MIRROR);
+    this.envdBundle = options.envdBundle ?? defaultEnvdBundle();
+    this.nodeBinary = options.nodeBinary ?? process.execPath;
+    this.log = options.log;
+  }
+
+  isBuiltin(name: string): boolean {
+    return isBuiltinTemplate(name);
+  }
+
+  /** Where a built-in template's rootfs lives (built or not); `not_found` for other names. */
+  rootfsPath(name: string): string {
+    recipeFor(name);
+    return join(this.imagesDir, name, "rootfs");
+  }
+
+  /** The content hash `name`'s image must have to be current. */
+  expectedHash(name: string): string {
+    return imageContentHash(name);
+  }
+
+  /**
+   * Creates the directories and removes what crashed builds left behind. Runs once;
+   * ensureImage and ensureOptLayer call it, the agent may call it at start.
+   */
+  init(): Promise<void> {
+    this.initialized ??= (async () => {
+      await mkdir(this.imagesDir, { recursive: true });
+      await mkdir(this.runtimeDir, { recursive: true });
+      const removed = [
+        ...(await removeStaleBuilds(this.imagesDir, (n) => this.lockPath(n))),
+        ...(await removeStaleBuilds(this.runtimeDir, (n) => join(this.runtimeDir, `${n}.lock`))),
+      ];
+      if (removed.length) this.log?.info("removed leftovers of interrupted image builds", { removed });
+    })();
+    // A failed init (e.g. unwritable dir) is retried by the next call.
+    this.initialized.catch(() => (this.initialized = undefined));
+    return this.initialized;
+  }
+
+  /**
+   * The image of a built-in template, built first if it is missing or its recipe changed
+   * (a derived template builds its base first). Returns at once when current. Throws
+   * `not_found` for unknown names, `internal_error` (naming the phase and the build log)
+   * when a build fails, and the signal's reason when aborted.
+   */
+  async ensureImage(name: string, options: EnsureOptions = {}): Promise<ImageInfo> {
+    const recipe = recipeFor(name);
+    options.signal?.throwIfAborted();
+    await this.init();
+    const hash = imageContentHash(name);
+    const current = await this.readImage(name);
+    if (current?.contentHash === hash) return current;
+    return this.builds.run(
+      name,
+      async (signal, progress) => {
+        const base = recipe.base ? await this.ensureImage(recipe.base, { signal, onProgress: progress }) : undefined;
+        const lock = await acquireFileLock(this.lockPath(name), signal);
+        try {
+          // Another process may have built it while this one waited for the lock.
+          const built = await this.readImage(name);
+          if (built?.contentHash === hash) return built;
+          return await this.build(name, hash, base, signal, progress);
+        } finally {
+          await lock.release();
+        }
+      },
+      options,
+    );
+  }
+
+  /** The image as on disk (current or not); undefined when `name` was never built. */
+  async get(name: string): Promise<ImageInfo | undefined> {
+    recipeFor(name);
+    return this.readImage(name);
+  }
+
+  /** Every image on disk, current or not. */
+  async list(): Promise<ImageInfo[]> {
+    const names = await readdir(this.imagesDir).catch(() => [] as string[]);
+    const images = await Promise.all(names.filter((n) => !n.startsWith(".")).map((n) => this.readImage(n)));
+    return images.filter((i): i is ImageInfo => i !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * The /opt/wrenn layer for the current Node binary and envd bundle, built if missing.
+   * Older layers stay until removeOptLayer: capsules keep the one they started with.
+   */
+  async ensureOptLayer(options: EnsureOptions = {}): Promise<OptLayerInfo> {
+    options.signal?.throwIfAborted();
+    await this.init();
+    const files = await optLayerFiles({ nodeBinary: this.nodeBinary, envdBundle: this.envdBundle });
+    const fullHash = await optLayerHash(files, this.optHashes);
+    const hash = fullHash.slice(0, 16);
+    const target = join(this.runtimeDir, `opt-${hash}`);
+    const current = await readOptLayer(target);
+    if (current) return current;
+    return this.optBuilds.run(
+      hash,
+      async (signal, progress) => {
+        const lock = await acquireFileLock(join(this.runtimeDir, "opt.lock"), signal);
+        try {
+          const built = await readOptLayer(target);
+          if (built) return built;
+          const started = Date.now();
+          const dir = await createBuildDir(this.runtimeDir, "opt");
+          try {
+            const report = (phase: BuildPhase) => (message: string, pct: number) => progress({ target: OPT_TARGET, phase, message, pct });
+            const manifest = await buildOptLayer({ files, fullHash, dir, signal, progress: report("configure") });
+            report("finalize")("publishing", 100);
+            await publishDir(dir, target, this.runtimeDir, "opt");
+            this.log?.info("built /opt/wrenn layer", { hash, ms: Date.now() - started, sizeBytes: manifest.sizeBytes });
+            return { ...manifest, dir: target };
+          } catch (err) {
+            await removeTree(dir);
+            if (signal.aborted || WrennError.is(err)) throw err;
+            throw new WrennError("internal_error", `building the /opt/wrenn layer failed: ${(err as Error).message}`, { cause: err });
+          }
+        } finally {
+          await lock.release();
+        }
+      },
+      options,
+    );
+  }
+
+  /** Every /opt/wrenn layer on disk. The capsule manager decides which are unused. */
+  async listOptLayers(): Promise<OptLayerInfo[]> {
+    const names = await readdir(this.runtimeDir).catch(() => [] as string[]);
+    const layers = await Promise.all(names.filter((n) => /^opt-[0-9a-f]{16}$/.test(n)).map((n) => readOptLayer(join(this.runtimeDir, n))));
+    return layers.filter((l): l is OptLayerInfo => l !== undefined).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Removes one /opt/wrenn layer; false if it did not exist. The caller must know that no
+   * capsule (running or paused) still mounts it.
+   */
+  async removeOptLayer(hash: string): Promise<boolean> {
+    if (!/^[0-9a-f]{16}$/.test(hash)) throw new WrennError("invalid_request", `opt layer hash "${hash}" must be 16 hex digits`);
+    await this.init();
+    const lock = await acquireFileLock(join(this.runtimeDir, "opt.lock"));
+    try {
+      // Renamed aside first, so a half-removed layer never looks like a layer.
+      const aside = join(this.runtimeDir, `.old-opt-${randomBytes(4).toString("hex")}`);
+      try {
+        await rename(join(this.runtimeDir, `opt-${hash}`), aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw err;
+      }
+      await removeTree(aside);
+      return true;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async build(name: string, hash: string, base: ImageInfo | undefined, signal: AbortSignal, progress: ProgressListener): Promise<ImageInfo> {
+    // Holding the lock: any build dir of this name is a crashed build's.
+    for (const dir of await leftoverDirs(this.imagesDir, name)) await removeTree(dir.path);
+    const recipe = recipeFor(name);
+    const log = new BuildLog(join(this.imagesDir, `${name}.build.log`));
+    const dir = await createBuildDir(this.imagesDir, name);
+    this.log?.info("building template image", { template: name, mirror: this.mirror, log: log.path });
+    try {
+      const manifest = await buildImage({
+        recipe,
+        contentHash: hash,
+        dir,
+        mirror: this.mirror,
+        baseRootfs: base?.rootfs,
+        log,
+        signal,
+        progress: (phase, message, pct) => progress({ target: name, phase, message, pct }),
+      });
+      await publishDir(dir, join(this.imagesDir, name), this.imagesDir, name);
+      this.log?.info("built template image", { template: name, ms: manifest.buildMs, sizeBytes: manifest.sizeBytes });
+      return { ...manifest, rootfs: this.rootfsPath(name) };
+    } catch (err) {
+      await removeTree(dir);
+      throw err;
+    } finally {
+      await log.close();
+    }
+  }
+
+  private async readImage(name: string): Promise<ImageInfo | undefined> {
+    try {
+      const manifest = JSON.parse(await readFile(join(this.imagesDir, name, "image.json"), "utf8")) as ImageManifest;
+      if (manifest.name !== name || manifest.kind !== "image") return undefined;
+      return { ...manifest, rootfs: join(this.imagesDir, name, "rootfs") };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private lockPath(name: string): string {
+    return join(this.imagesDir, `${name}.lock`);
+  }
+}
+
+function checkMirror(mirror: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(mirror);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new WrennError("invalid_request", `Debian mirror "${mirror}" must be an http:// or https:// URL such as ${DEFAULT_DEBIAN_MIRROR}`);
+  }
+  return mirror.replace(/\/+$/, "");
+}

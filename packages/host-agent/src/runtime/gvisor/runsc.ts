@@ -1,0 +1,65 @@
+import { openSync, closeSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { WrennError } from "@wrenn/core";
+import { runCommand, type CommandResult } from "../../util/command.js";
+
+export interface RunscOptions {
+  binary: string;
+  /** runsc's state directory (`--root`). */
+  root: string;
+  platform: string;
+}
+
+/**
+ * Thin wrapper over the `runsc` CLI. Every call uses the same global flags: run and
+ * restore must match. Writes go to the capsule's own overlay mount (`--overlay2=none`).
+ */
+export class Runsc {
+  constructor(readonly options: RunscOptions) {}
+
+  globalFlags(logDir?: string): string[] {
+    const flags = [
+      `--root=${this.options.root}`,
+      `--platform=${this.options.platform}`,
+      "--network=sandbox",
+      "--overlay2=none",
+      "--net-disconnect-ok",
+    ];
+    if (logDir) flags.push(`--debug-log=${logDir}/runsc.log.%COMMAND%`);
+    return flags;
+  }
+
+  /** A plain runsc command (state, list, delete, checkpoint, …). */
+  run(args: string[], options: { timeoutMs?: number; logDir?: string } = {}): Promise<CommandResult> {
+    return runCommand(this.options.binary, [...this.globalFlags(options.logDir), ...args], {
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
+  }
+
+  /**
+   * `run --detach` / `restore --detach`, started in a private mount namespace with a tmpfs
+   * over /proc/sys/net: on this kernel runsc otherwise mistakes every netns for the host's
+   * and refuses `--network=sandbox` (docs/runtime-notes.md §3). The sandbox inherits our
+   * stdio, so it gets /dev/null and an O_APPEND console log, never a pipe we wait on.
+   */
+  detached(args: string[], consoleLog: string, logDir: string, signal?: AbortSignal): Promise<void> {
+    const fd = openSync(consoleLog, "a", 0o600);
+    const script = 'mount -t tmpfs none /proc/sys/net && exec "$@"';
+    try {
+      const child = spawn(
+        "unshare",
+        ["--mount", "--propagation", "private", "sh", "-c", script, "sh", this.options.binary, ...this.globalFlags(logDir), ...args],
+        { stdio: ["ignore", fd, fd], signal },
+      );
+      return new Promise((resolve, reject) => {
+        child.on("error", (err) => reject(new WrennError("internal_error", `runsc ${args[0]} failed: ${err.message}`, { cause: err })));
+        child.on("close", (code) => {
+          if (code === 0) resolve();
+          else reject(new WrennError("internal_error", `runsc ${args[0]} exited with ${code}; see ${consoleLog}`));
+        });
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { WrennError } from "@wrenn/core";
+import { createDualProtocolServer, type DualProtocolServer } from "@wrenn/netkit";
+import type { CapsuleService } from "./capsules/types.js";
+import { AgentMetrics } from "./metrics/prometheus.js";
+import { PROXY_PREFIX, PortProxy } from "./proxy/port-proxy.js";
+import { errorInterceptor } from "./rpc/errors.js";
+import { defaultRpcLimits, type RpcLimits } from "./rpc/handlers.js";
+import { registerHostAgentService } from "./rpc/service.js";
+
+/** Certificates for mTLS with the control plane (its own CA). */
+export interface AgentTlsOptions {
+  certPem: string;
+  keyPem: string;
+  caCertPem: string;
+}
+
+export interface AgentServerOptions {
+  capsules: CapsuleService;
+  /** Created when not given; pass one to share it with the capsule manager's hooks. */
+  metrics?: AgentMetrics;
+  limits?: Partial<RpcLimits>;
+  /** The seam for mTLS; not implemented yet, so passing it fails loudly. */
+  tls?: AgentTlsOptions;
+}
+
+export interface AgentServer {
+  readonly metrics: AgentMetrics;
+  readonly proxy: PortProxy;
+  /** Resolves with the port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /**
+   * Drops the agent's connections to a capsule's ports; with `EnvdConnection.close()`
+   * that leaves no TCP connection to the capsule, as a gVisor checkpoint requires.
+   */
+  disconnectCapsule(capsuleId: string): void;
+  close(): Promise<void>;
+}
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+/** Room for protobuf and envelope framing around the largest unary file. */
+const FRAMING_BYTES = 1 << 20;
+
+/**
+ * The host agent's one port: Connect RPC (hostagent.v1.HostAgentService) over HTTP/2
+ * cleartext and HTTP/1.1 (client streams need HTTP/2), `GET /health`, `GET /metrics`
+ * (Prometheus) and the port proxy under `/proxy/`.
+ */
+export function createAgentServer(options: AgentServerOptions): AgentServer {
+  if (options.tls) {
+    throw new WrennError("invalid_request", "mTLS is not implemented in the host agent yet: start it without tls (trusted network only)");
+  }
+  const metrics = options.metrics ?? new AgentMetrics();
+  const limits = { ...defaultRpcLimits, ...options.limits };
+  const proxy = new PortProxy(options.capsules);
+  const maxBytes = limits.unaryFileBytes + FRAMING_BYTES;
+  const connect = connectNodeAdapter({
+    routes: (router: ConnectRouter) => registerHostAgentService(router, { capsules: options.capsules, limits }),
+    // Metrics outside the error mapping, so they count the codes callers see.
+    interceptors: [metrics.rpcInterceptor, errorInterceptor],
+    readMaxBytes: maxBytes,
+    writeMaxBytes: maxBytes,
+    // Process output and files cross a fast link; compressing them would only burn CPU.
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
+  });
+
+  const handler = (req: Request, res: Response): void => {
+    const url = req.url ?? "/";
+    if (url.startsWith(PROXY_PREFIX)) return proxy.handle(req, res);
+    if (req.method === "GET" && url === "/health") return sendJson(res, 200, { status: "ok" });
+    if (req.method === "GET" && url === "/metrics") {
+      metrics.render().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+          res.end(body);
+        },
+        (err: unknown) => sendJson(res, 500, new WrennError("internal_error", `cannot render metrics: ${String(err)}`).toJSON()),
+      );
+      return;
+    }
+    connect(req, res);
+  };
+
+  const server: DualProtocolServer = createDualProtocolServer(handler, {
+    onUpgrade: (req, socket, head) => {
+      if ((req.url ?? "").startsWith(PROXY_PREFIX)) proxy.upgrade(req, socket, head);
+      else socket.destroy();
+    },
+    // Bulk uploads (WriteFileStream) stall on 64 KiB windows; give each stream room.
+    http2: { settings: { initialWindowSize: 4 << 20 } },
+  });
+
+  return {
+    metrics,
+    proxy,
+    listen(port, host = "0.0.0.0") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    disconnectCapsule: (capsuleId) => proxy.disconnect(capsuleId),
+    close() {
+      proxy.close();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function sendJson(res: Response, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,1 @@
+export * from "./dual-protocol-server.js";
