@@ -1,23 +1,45 @@
 // envd file transfer numbers: upload (multipart POST /files) and download (GET /files) of a
-// large file over loopback, each next to a floor measured in the same run on the same file:
-// a plain fs stream copy for upload, a plain fs stream read for download.
+// large file over loopback, next to floors measured in the same run on the same file:
+//   - fs floor: a plain fs stream copy (upload) / fs stream read (download), no network;
+//   - http floor: a bare Node HTTP server in its own process receiving the raw body into a
+//     file / streaming the file back, i.e. the same transfer without envd.
+// Files live on tmpfs (/dev/shm) by default so that disk write-back, which is not envd's,
+// does not swamp the numbers; BENCH_DIR=/var/tmp measures against the disk instead.
 // Run: node --conditions=wrenn-source --import tsx bench/envd-files.ts
-// Env: BENCH_BYTES (default 1 GiB), BENCH_RUNS (default 3), BENCH_GZIP=0 to skip gzip.
+// Env: BENCH_BYTES (default 1 GiB), BENCH_RUNS (default 3), BENCH_DIR, BENCH_GZIP_BYTES
+//      (default 64 MiB; 0 skips the gzip download).
+import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { once } from "node:events";
-import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { startEnvd } from "@wrenn/testkit";
 import { report } from "./lib/stats.js";
 
 const SIZE = Number(process.env.BENCH_BYTES ?? 1 << 30);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const GZIP = process.env.BENCH_GZIP !== "0";
+const GZIP_BYTES = Number(process.env.BENCH_GZIP_BYTES ?? 64 << 20);
+const BASE_DIR = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const CHUNK = 4 << 20;
+
+/** The http floor: GET streams ?path, POST writes the raw body to ?path. */
+const BARE_SERVER = `
+const http = require("node:http"), fs = require("node:fs"), { pipeline } = require("node:stream/promises");
+const server = http.createServer(async (req, res) => {
+  const path = new URL(req.url, "http://x").searchParams.get("path");
+  try {
+    if (req.method === "POST") { await pipeline(req, fs.createWriteStream(path)); res.end("ok"); return; }
+    res.writeHead(200, { "content-length": fs.statSync(path).size });
+    await pipeline(fs.createReadStream(path, { highWaterMark: 1 << 20 }), res);
+  } catch { res.destroy(); }
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
 
 function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -36,28 +58,33 @@ async function writeRandomFile(path: string, size: number): Promise<void> {
   }
 }
 
-/** Seconds taken by `fn`. */
-async function time(fn: () => Promise<void>): Promise<number> {
+async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-function upload(url: string, source: string, size: number): Promise<void> {
+/** POSTs the file, raw or wrapped as one multipart part. */
+function upload(url: string, source: string, size: number, multipart: boolean): Promise<void> {
   const boundary = "----wrenn-bench-boundary";
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.bin"\r\n\r\n`);
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const head = multipart
+    ? Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.bin"\r\n\r\n`)
+    : Buffer.alloc(0);
+  const tail = multipart ? Buffer.from(`\r\n--${boundary}--\r\n`) : Buffer.alloc(0);
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: "POST",
-      headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": head.length + size + tail.length },
+      headers: {
+        "content-type": multipart ? `multipart/form-data; boundary=${boundary}` : "application/octet-stream",
+        "content-length": head.length + size + tail.length,
+      },
     });
     req.on("error", reject);
     req.on("response", (res) => {
       res.resume();
       res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload answered ${res.statusCode}`))));
     });
-    req.write(head);
+    if (head.length) req.write(head);
     const file = createReadStream(source, { highWaterMark: CHUNK });
     file.on("error", reject);
     file.pipe(req, { end: false });
@@ -65,7 +92,8 @@ function upload(url: string, source: string, size: number): Promise<void> {
   });
 }
 
-function download(url: string, encoding: string): Promise<number> {
+/** GETs and discards; returns the bytes received. */
+function download(url: string, encoding = "identity"): Promise<number> {
   return new Promise((resolve, reject) => {
     request(url, { headers: { "accept-encoding": encoding } }, (res) => {
       if (res.statusCode !== 200) reject(new Error(`download answered ${res.statusCode}`));
@@ -79,6 +107,11 @@ function download(url: string, encoding: string): Promise<number> {
   });
 }
 
+async function expectBytes(got: Promise<number>, want: number): Promise<void> {
+  const bytes = await got;
+  if (bytes !== want) throw new Error(`downloaded ${bytes} of ${want} bytes`);
+}
+
 async function drain(path: string): Promise<void> {
   for await (const _ of createReadStream(path, { highWaterMark: CHUNK }));
 }
@@ -88,75 +121,73 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const mbps = (bytes: number, seconds: number): number => Math.round(bytes / 1e6 / seconds);
+const mbps = (bytes: number, s: number): number => Math.round(bytes / 1e6 / s);
 
-const dir = await mkdtemp(join(tmpdir(), "wrenn-bench-files-"));
+const dir = await mkdtemp(join(BASE_DIR, "wrenn-bench-files-"));
+const bare = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
 const envd = await startEnvd();
 try {
+  const [barePort] = (await once(createInterface({ input: bare.stdout! }), "line")) as [string];
   const source = join(dir, "source.bin");
   const target = join(dir, "target.bin");
   await writeRandomFile(source, SIZE);
-  await drain(source); // warm the page cache so every run reads from memory
-  const filesUrl = (path: string): string => `${envd.url}/files?path=${encodeURIComponent(path)}`;
+  await drain(source);
+  const envdUrl = (path: string): string => `${envd.url}/files?path=${encodeURIComponent(path)}`;
+  const bareUrl = (path: string): string => `http://127.0.0.1:${barePort}/?path=${encodeURIComponent(path)}`;
 
-  const results: Record<string, number[]> = { upload_floor: [], upload: [], download_floor: [], download: [] };
+  const cases: Record<string, () => Promise<unknown>> = {
+    "upload.fs_floor": () => pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(target)),
+    "upload.http_floor": () => upload(bareUrl(target), source, SIZE, false),
+    "upload.envd": () => upload(envdUrl(target), source, SIZE, true),
+    "download.fs_floor": () => drain(target),
+    "download.http_floor": () => expectBytes(download(bareUrl(target)), SIZE),
+    "download.envd": () => expectBytes(download(envdUrl(target)), SIZE),
+  };
+  const runs: Record<string, number[]> = {};
   for (let run = 0; run < RUNS; run++) {
-    await rm(target, { force: true });
-    results.upload_floor!.push(
-      await time(() => pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(target))),
-    );
-    await rm(target, { force: true });
-    results.upload!.push(await time(() => upload(filesUrl(target), source, SIZE)));
-    results.download_floor!.push(await time(() => drain(target)));
-    results.download!.push(
-      await time(async () => {
-        const bytes = await download(filesUrl(target), "identity");
-        if (bytes !== SIZE) throw new Error(`downloaded ${bytes} of ${SIZE} bytes`);
-      }),
-    );
+    // Interleaved so load from anything else on the machine hits every case alike.
+    for (const [name, fn] of Object.entries(cases)) {
+      if (name.startsWith("upload")) await rm(target, { force: true });
+      (runs[name] ??= []).push(await seconds(fn));
+    }
   }
 
-  const summary = (name: string, floor: string, what: string): void => {
-    const seconds = median(results[name]!);
-    const floorSeconds = median(results[floor]!);
+  const fsType = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" "))
+    .filter(([, mount]) => mount && dir.startsWith(mount))
+    .sort((a, b) => b[1]!.length - a[1]!.length)[0]?.[2];
+  for (const direction of ["upload", "download"]) {
+    const rate = (name: string): number => mbps(SIZE, median(runs[`${direction}.${name}`]!));
+    const envdRate = rate("envd");
     report({
-      bench: `envd.files.${name}`,
-      what,
+      bench: `envd.files.${direction}`,
+      what:
+        direction === "upload"
+          ? "multipart POST /files, loopback HTTP/1.1, streamed to disk"
+          : "GET /files, loopback HTTP/1.1, identity encoding",
       bytes: SIZE,
       runs: RUNS,
-      seconds_median: Math.round(seconds * 1000) / 1000,
-      mb_per_s: mbps(SIZE, seconds),
-      mb_per_s_runs: results[name]!.map((s) => mbps(SIZE, s)),
-      floor_mb_per_s: mbps(SIZE, floorSeconds),
-      of_floor: Math.round((floorSeconds / seconds) * 100) / 100,
+      dir_fs: fsType,
+      mb_per_s: envdRate,
+      mb_per_s_runs: runs[`${direction}.envd`]!.map((s) => mbps(SIZE, s)),
+      http_floor_mb_per_s: rate("http_floor"),
+      fs_floor_mb_per_s: rate("fs_floor"),
+      of_http_floor: Math.round((envdRate / rate("http_floor")) * 100) / 100,
     });
-  };
-  report({
-    bench: "fs.stream_copy.floor",
-    bytes: SIZE,
-    mb_per_s: mbps(SIZE, median(results.upload_floor!)),
-    mb_per_s_runs: results.upload_floor!.map((s) => mbps(SIZE, s)),
-  });
-  report({
-    bench: "fs.stream_read.floor",
-    bytes: SIZE,
-    mb_per_s: mbps(SIZE, median(results.download_floor!)),
-    mb_per_s_runs: results.download_floor!.map((s) => mbps(SIZE, s)),
-  });
-  summary("upload", "upload_floor", "multipart POST /files over loopback HTTP/1.1, floor = fs stream copy");
-  summary("download", "download_floor", "GET /files over loopback HTTP/1.1, floor = fs stream read");
+  }
 
-  if (GZIP) {
-    let bytes = 0;
-    const seconds = await time(async () => {
-      bytes = await download(filesUrl(target), "gzip");
-    });
+  if (GZIP_BYTES > 0) {
+    const gzSource = join(dir, "gzip.bin");
+    await writeRandomFile(gzSource, GZIP_BYTES);
+    let wire = 0;
+    const s = await seconds(async () => (wire = await download(envdUrl(gzSource), "gzip")));
     report({
       bench: "envd.files.download_gzip",
-      what: "GET /files with Accept-Encoding: gzip (level 1) of incompressible data",
-      bytes: SIZE,
-      wire_bytes: bytes,
-      mb_per_s: mbps(SIZE, seconds),
+      what: "GET /files with Accept-Encoding: gzip (level 1) of incompressible data: CPU-bound deflate",
+      bytes: GZIP_BYTES,
+      wire_bytes: wire,
+      mb_per_s: mbps(GZIP_BYTES, s),
     });
   }
   report({
@@ -166,5 +197,6 @@ try {
   });
 } finally {
   await envd.stop();
+  bare.kill("SIGKILL");
   await rm(dir, { recursive: true, force: true });
 }

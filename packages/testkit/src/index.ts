@@ -1,1 +1,3 @@
 export * from "./envd.js";
+export * from "./agent.js";
+export * from "./host-resources.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -120,6 +121,18 @@ describe("envd /files", () => {
       const refused = await rawGet(filesUrl({ path: join(dir, "text.txt") }), { "accept-encoding": "gzip;q=0" });
       expect(refused.headers["content-encoding"]).toBeUndefined();
       expect(refused.body.equals(text)).toBe(true);
+    });
+
+    it("streams files that report size 0 but have content, like /proc files", async () => {
+      const res = await fetch(filesUrl({ path: "/proc/version" }), { headers: { "accept-encoding": "identity" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-length")).toBeNull();
+      expect(await res.text()).toMatch(/^Linux version /);
+      const empty = join(dir, "empty");
+      await writeFile(empty, "");
+      const none = await fetch(filesUrl({ path: empty }), { headers: { "accept-encoding": "identity" } });
+      expect(none.status).toBe(200);
+      expect(await none.text()).toBe("");
     });
 
     it("resolves ~ and relative paths against the user's home", async () => {
@@ -307,10 +320,83 @@ describe("envd /files", () => {
       await expectError(await post({ path: join(dir, "is-dir") }, "x", "application/octet-stream"), 400, "is a directory");
     });
 
+    it("survives clients that go away mid-upload and mid-download", async () => {
+      // An upload that stops after 1 MiB of a promised 16 MiB.
+      await new Promise<void>((resolve) => {
+        const req = request(filesUrl({ path: join(dir, "aborted.bin") }), {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream", "content-length": 16 << 20 },
+        });
+        req.on("error", () => resolve());
+        req.write(randomBytes(1 << 20), () => setTimeout(() => req.destroy(), 50));
+      });
+      // A download dropped after its first chunk.
+      const big = join(dir, "big-for-abort.bin");
+      await writeFile(big, randomBytes(32 << 20));
+      await new Promise<void>((resolve, reject) => {
+        request(filesUrl({ path: big }), { headers: { "accept-encoding": "identity" } }, (res) => {
+          res.once("data", () => {
+            res.destroy();
+            resolve();
+          });
+        })
+          .on("error", reject)
+          .end();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await fetch(`${envd.url}/health`)).status).toBe(200);
+      const res = await fetch(filesUrl({ path: big }), { headers: { "accept-encoding": "identity", range: "bytes=-4" } });
+      expect(res.status).toBe(206);
+      expect((await res.arrayBuffer()).byteLength).toBe(4);
+    });
+
     it("keeps serving after all the bad requests", async () => {
       const res = await fetch(`${envd.url}/health`);
       expect(res.status).toBe(200);
       expect(envd.child.exitCode).toBeNull();
+    });
+  });
+
+  describe("over HTTP/2 (h2c)", () => {
+    let session: ClientHttp2Session;
+    beforeAll(() => {
+      session = http2Connect(envd.url);
+    });
+    afterAll(() => {
+      session?.close();
+    });
+
+    const exchange = (
+      headers: Record<string, string>,
+      body?: Buffer,
+    ): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> =>
+      new Promise((resolve, reject) => {
+        const stream = session.request(headers);
+        const chunks: Buffer[] = [];
+        let head: Record<string, unknown> = {};
+        stream.on("response", (h) => (head = h));
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => resolve({ status: Number(head[":status"]), headers: head, body: Buffer.concat(chunks) }));
+        stream.on("error", reject);
+        stream.end(body);
+      });
+
+    it("downloads whole files and ranges, and takes raw uploads", async () => {
+      const path = `/files?path=${encodeURIComponent(dataPath)}`;
+      const whole = await exchange({ ":path": path, "accept-encoding": "identity" });
+      expect(whole.status).toBe(200);
+      expect(whole.body.equals(data)).toBe(true);
+      const part = await exchange({ ":path": path, range: "bytes=10-19" });
+      expect(part.status).toBe(206);
+      expect(part.body.equals(data.subarray(10, 20))).toBe(true);
+
+      const target = join(dir, "h2", "up.bin");
+      const up = await exchange(
+        { ":method": "POST", ":path": `/files?path=${encodeURIComponent(target)}`, "content-type": "application/octet-stream" },
+        data,
+      );
+      expect(up.status).toBe(200);
+      expect((await readFile(target)).equals(data)).toBe(true);
     });
   });
 });

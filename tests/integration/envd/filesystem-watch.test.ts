@@ -1,4 +1,4 @@
-import { appendFile, chmod, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -9,6 +9,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { envdClients, startEnvd, type EnvdClients, type RunningEnvd } from "@wrenn/testkit";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** inotify watches a process holds, from /proc/<pid>/fdinfo. */
+async function inotifyWatches(pid: number): Promise<number> {
+  let count = 0;
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    if (link !== "anon_inode:inotify") continue;
+    const info = await readFile(`/proc/${pid}/fdinfo/${fd}`, "utf8").catch(() => "");
+    count += info.split("\n").filter((line) => line.startsWith("inotify wd:")).length;
+  }
+  return count;
+}
 
 /** "CREATE a/b" style labels, easy to compare. */
 function label(type: EventType, name: string): string {
@@ -206,6 +218,24 @@ describe("envd filesystem watching", () => {
     await writeFile(join(base, "plain-file"), "");
     const file = await openWatch(fs, { path: join(base, "plain-file") }).catch((err: unknown) => ConnectError.from(err));
     expect((file as ConnectError).code).toBe(Code.InvalidArgument);
+  });
+
+  it("releases every inotify watch when streams end and watchers are removed", async () => {
+    const dir = join(base, "leak");
+    await mkdir(join(dir, "a", "b"), { recursive: true });
+    const pid = envd.child.pid!;
+    const before = await inotifyWatches(pid);
+    const streams = await Promise.all([watch({ path: dir, recursive: true }), watch({ path: dir })]);
+    const { watcherId } = await fs.createWatcher({ path: dir, recursive: true });
+    expect(await inotifyWatches(pid)).toBeGreaterThan(before);
+    for (const w of streams) w.close();
+    await fs.removeWatcher({ watcherId });
+    let after = -1;
+    for (let i = 0; i < 50 && after !== before; i++) {
+      await sleep(20);
+      after = await inotifyWatches(pid);
+    }
+    expect(after).toBe(before);
   });
 
   describe("polling watchers", () => {

@@ -109,7 +109,12 @@ describe("host agent RPC: processes", () => {
       if (res.event.case === "stdout") break;
     }
     abort.abort();
-    await sleep(200);
+    // The agent let go of its side of the stream...
+    await waitFor(
+      async () => (/^wrenn_agent_rpc_requests_total\{method="ExecStream",code="canceled"\} 1$/m.test(await (await fetch(`${agent.url}/metrics`)).text()) ? true : undefined),
+      "the agent to end the abandoned ExecStream",
+    );
+    // ...and the process lives on.
     const { processes } = await agent.client.listProcesses({ capsuleId: id });
     const proc = processes.find((p) => p.tag === "outlives-stream");
     expect(proc).toBeDefined();

@@ -82,6 +82,17 @@ describe("host agent RPC: files", () => {
     expect(codeOf(err)).toBe(Code.InvalidArgument);
   });
 
+  it("passes envd's refusal of a streamed upload through, even mid-stream", async () => {
+    await agent.client.makeDir({ capsuleId: id, path: join(dir, "a-dir") });
+    async function* upload(): AsyncGenerator<MessageInitShape<typeof WriteFileStreamRequestSchema>> {
+      yield { part: { case: "header", value: { capsuleId: id, path: join(dir, "a-dir") } } };
+      for (let i = 0; i < 64; i++) yield { part: { case: "chunk", value: Buffer.alloc(1 << 20) } };
+    }
+    const err = await agent.client.writeFileStream(upload()).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toMatch(/directory/);
+  });
+
   it("lists, stats, makes (idempotently), moves and removes", async () => {
     const base = join(dir, "tree");
     const made = await agent.client.makeDir({ capsuleId: id, path: join(base, "sub") });

@@ -72,13 +72,11 @@ describe("host agent RPC: terminals", () => {
 
   it("starts a terminal with a caller-chosen tag and refuses a second one with the same tag", async () => {
     const abort = new AbortController();
-    const iterator = agent.client
-      .ptyAttach({ capsuleId: id, start: { cmd: "/bin/sh", tag: "my-term" } }, { signal: abort.signal })
-      [Symbol.asyncIterator]();
+    const first = agent.client.ptyAttach({ capsuleId: id, start: { cmd: "/bin/sh", tag: "my-term" } }, { signal: abort.signal });
+    const iterator = first[Symbol.asyncIterator]();
     expect((await iterator.next()).value?.event).toMatchObject({ case: "started", value: { tag: "my-term" } });
-    const err = await agent.client
-      .ptyAttach({ capsuleId: id, start: { cmd: "/bin/sh", tag: "my-term" } })
-      [Symbol.asyncIterator]()
+    const second = agent.client.ptyAttach({ capsuleId: id, start: { cmd: "/bin/sh", tag: "my-term" } });
+    const err = await second[Symbol.asyncIterator]()
       .next()
       .catch((e: unknown) => e);
     expect((err as ConnectError).code).toBe(Code.AlreadyExists);

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher, type Stats } from "node:fs";
-import { lstat, readdir, readlink, stat } from "node:fs/promises";
+import { readdir, readlink, stat } from "node:fs/promises";
 import { posix } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
@@ -8,6 +8,8 @@ import { EventType, FilesystemEventSchema, type FilesystemEvent } from "@wrenn/p
 import { toWrennError } from "../errors.js";
 import type { UserDirectory } from "../users.js";
 import { entryFromStats } from "./entry.js";
+import { isSameEntry, PHANTOM, sameEntry, snapshot, statOrUndefined, type Known, type Snapshot } from "./entry-snapshot.js";
+import { Fifo } from "./fifo.js";
 
 export interface DirWatcherOptions {
   recursive: boolean;
@@ -21,23 +23,6 @@ export interface DirWatcherOptions {
   maxQueue?: number;
 }
 
-/** What we last saw of an entry; identity is inode plus birth time (inodes get reused). */
-interface Snapshot {
-  ino: number;
-  birth: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  dir: boolean;
-}
-
-/** An entry announced as created that was gone before it could be looked at. */
-const PHANTOM = "phantom";
-type Known = Snapshot | typeof PHANTOM;
-
 interface WatchedDir {
   path: string;
   ino: number;
@@ -47,6 +32,7 @@ interface WatchedDir {
   closed: boolean;
 }
 
+/** One notification from fs.watch: "rename" (appeared or went) or "change". */
 interface RawEvent {
   dir: WatchedDir;
   kind: string;
@@ -55,57 +41,31 @@ interface RawEvent {
 
 const LSTAT_BATCH = 128;
 
-function snapshot(st: Stats): Snapshot {
-  return {
-    ino: st.ino,
-    birth: st.birthtimeMs,
-    mode: st.mode,
-    uid: st.uid,
-    gid: st.gid,
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    ctimeMs: st.ctimeMs,
-    dir: st.isDirectory(),
-  };
-}
-
-/** The snapshot when it describes the same file as `st` (not a new one under the same name). */
-function sameEntry(known: Known | undefined, st: Stats): Snapshot | undefined {
-  return known !== undefined && known !== PHANTOM && known.ino === st.ino && known.birth === st.birthtimeMs
-    ? known
-    : undefined;
-}
-
-async function statOrUndefined(path: string, follow = false): Promise<Stats | undefined> {
-  try {
-    return await (follow ? stat(path) : lstat(path));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Watches a directory (optionally its whole tree) with one inotify watch per directory
  * and turns Node's coarse "rename"/"change" notifications into create, write, remove,
- * rename and chmod events by comparing each entry with what was last seen of it:
+ * rename and chmod events by comparing each entry with what was last seen of it
+ * (identity = inode + birth time, since inodes are reused at once):
  *
  * - an entry that appears is `create`; one that disappears is `remove`, unless the same
- *   inode appears next under another watched name, which is `rename` (old name) followed
- *   by `create` (new name), as fsnotify reports a move;
+ *   entry appears next under another watched name (or the next name to appear is gone
+ *   again before it could be looked at), which is `rename` (old name) then `create`
+ *   (new name), as fsnotify reports a move; an entry replaced under the same name is
+ *   `remove` then `create`;
  * - a "change" is `chmod` when only attributes moved (mode, owner, or ctime without
  *   mtime), otherwise `write`.
  *
  * Notifications are classified in order, one at a time, against the state at that
- * moment, so a burst of changes to one name may be merged (create+delete can surface as
- * create+remove, create+write as create+write, but never as a state the entry was not in).
- * A move out of the watched tree is reported as `remove`. Symlinked directories are not
- * followed. Node 20's own `recursive: true` misses events on Linux, hence the per-directory
- * watches.
+ * moment, so a quick burst on one name may be reported in fewer events than happened,
+ * never as a state the entry was not in. A move out of the watched tree is reported as
+ * `remove`. Symlinked directories are not followed. Directories created inside a
+ * recursive watch are listed as soon as their watch is in place, and what is already in
+ * them is reported as created. Node 20's own `recursive: true` misses events on Linux,
+ * hence the per-directory watches.
  */
 export class DirWatcher {
   private readonly dirs = new Map<string, WatchedDir>();
-  private readonly queue: RawEvent[] = [];
-  private queueHead = 0;
+  private readonly queue = new Fifo<RawEvent>();
   private running = false;
   private ready = false;
   private closed = false;
@@ -150,8 +110,7 @@ export class DirWatcher {
       dir.watcher?.close();
     }
     this.dirs.clear();
-    this.queue.length = 0;
-    this.queueHead = 0;
+    this.queue.clear();
   }
 
   private end(err: WrennError): void {
@@ -163,10 +122,10 @@ export class DirWatcher {
   private push(dir: WatchedDir, kind: string, name: string | Buffer | null): void {
     if (this.closed || dir.closed || name === null) return;
     const event = { dir, kind, name: name.toString() };
-    const last = this.queue.length > this.queueHead ? this.queue[this.queue.length - 1] : undefined;
+    const last = this.queue.last;
     // A large write is thousands of IN_MODIFYs; one classification covers them all.
     if (kind === "change" && last?.kind === "change" && last.dir === dir && last.name === event.name) return;
-    if (this.queue.length - this.queueHead >= this.maxQueue) {
+    if (this.queue.size >= this.maxQueue) {
       this.end(
         new WrennError(
           "too_large",
@@ -183,21 +142,11 @@ export class DirWatcher {
     if (this.ready && !this.running && !this.closed) void this.drain();
   }
 
-  private shift(): RawEvent | undefined {
-    if (this.queueHead >= this.queue.length) return undefined;
-    const event = this.queue[this.queueHead++];
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    return event;
-  }
-
   private async drain(): Promise<void> {
     this.running = true;
     try {
       while (!this.closed) {
-        const event = this.shift();
+        const event = this.queue.shift();
         if (event) {
           await this.process(event);
           continue;
@@ -205,7 +154,7 @@ export class DirWatcher {
         if (!this.pending) break;
         // The other half of a rename arrives in the same inotify read; give it one turn.
         await nextTurn();
-        if (this.queue.length > this.queueHead) continue;
+        if (this.queue.size > 0) continue;
         this.flushPending();
       }
     } catch (err) {
@@ -282,7 +231,7 @@ export class DirWatcher {
     }
     dir.entries.set(name, snapshot(st));
     const pending = this.pending;
-    const movedHere = pending !== undefined && pending.snap.ino === st.ino && pending.snap.birth === st.birthtimeMs;
+    const movedHere = pending !== undefined && isSameEntry(pending.snap, st);
     if (movedHere) {
       this.pending = undefined;
       this.send(EventType.RENAME, pending.path);

@@ -19,7 +19,9 @@ export interface UserPath {
 }
 
 export function userPath(raw: string, user: UserInfo): UserPath {
-  return { raw, path: resolveUserPath(raw, user), user };
+  const path = resolveUserPath(raw, user);
+  // "/tmp/x/" names /tmp/x; entries and events report it without the slash.
+  return { raw, path: path.length > 1 ? path.replace(/\/+$/, "") : path, user };
 }
 
 /**

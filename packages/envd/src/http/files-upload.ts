@@ -36,13 +36,13 @@ export const uploadFiles: HttpHandler = async (req, res, ctx, url) => {
   let uploaded: UploadedFile[];
   if (mediaType === "application/octet-stream") {
     if (!base) throw new WrennError("invalid_request", "the path query parameter is required for a raw (application/octet-stream) upload");
-    if (await isDirectory(base, rawPath!)) {
+    if (await isDirectory(base)) {
       throw new WrennError("invalid_request", `path is a directory: ${base.path}; a raw upload needs a file path`);
     }
     await writeUserFile(base, req);
     uploaded = [described(base.path)];
   } else if (mediaType.startsWith("multipart/")) {
-    uploaded = await uploadParts(new MultipartReader(req, multipartBoundary(contentType)), base, rawPath, user);
+    uploaded = await uploadParts(new MultipartReader(req, multipartBoundary(contentType)), base, user);
   } else {
     throw new WrennError(
       "invalid_request",
@@ -54,13 +54,8 @@ export const uploadFiles: HttpHandler = async (req, res, ctx, url) => {
   res.end(body);
 };
 
-async function uploadParts(
-  reader: MultipartReader,
-  base: UserPath | undefined,
-  rawPath: string | undefined,
-  user: UserInfo,
-): Promise<UploadedFile[]> {
-  const intoDir = base !== undefined && (await isDirectory(base, rawPath!));
+async function uploadParts(reader: MultipartReader, base: UserPath | undefined, user: UserInfo): Promise<UploadedFile[]> {
+  const intoDir = base !== undefined && (await isDirectory(base));
   const uploaded: UploadedFile[] = [];
   for (let part; (part = await reader.nextPart()); ) {
     if (part.filename === undefined && part.name !== "file") continue;
@@ -92,8 +87,9 @@ function destination(part: PartHeaders, base: UserPath | undefined, intoDir: boo
   return userPath(filename, user);
 }
 
-async function isDirectory(target: UserPath, raw: string): Promise<boolean> {
-  if (raw.endsWith("/")) return true;
+/** An existing directory, or a path written with a trailing slash (to be created). */
+async function isDirectory(target: UserPath): Promise<boolean> {
+  if (target.raw.endsWith("/")) return true;
   return (await stat(target.path).catch(() => undefined))?.isDirectory() ?? false;
 }
 

@@ -27,9 +27,13 @@ export class ManagedProcess implements OutputSink {
   /** Resolves with the end event once every watcher has been sent it. */
   readonly ended: Promise<ExitInfo>;
 
+  readonly startedAt = performance.now();
+
   constructor(
     readonly config: ProcessConfig,
     readonly tag: string | undefined,
+    /** Name of the user it runs as. */
+    readonly user: string,
     limits: FanoutLimits,
     private readonly hooks: ProcessHooks,
   ) {
@@ -45,6 +49,10 @@ export class ManagedProcess implements OutputSink {
 
   get pid(): number {
     return this.spawned().pid;
+  }
+
+  get hasPty(): boolean {
+    return this.spawned().hasPty;
   }
 
   /** A new watcher of output from now on; the caller must `close()` it when done. */

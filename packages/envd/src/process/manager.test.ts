@@ -107,6 +107,31 @@ describe("ProcessManager", () => {
     expect((await proc.ended).exitCode).toBe(0);
   });
 
+  it("does not let the drain window cut off output that is readable but not yet read", async () => {
+    make({ drainAfterExitMs: 20 });
+    // The shell exits at once; its background child writes 50 ms later, within the window.
+    const { watcher } = await start("/bin/sh", ["-c", "(sleep 0.05; echo late >&2) & exit 0"]);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (manager!.size > 0) return;
+        clearInterval(check);
+        // Block the loop past the write and the window: on the next turn the expired
+        // timer runs before the poll that would read "late".
+        const until = Date.now() + 300;
+        while (Date.now() < until) continue;
+        resolve();
+      }, 1);
+    });
+    let text = "";
+    for (;;) {
+      const item = watcher.take(1 << 20);
+      if (item?.type === "data") text += item.data.toString();
+      else if (item?.type === "end") break;
+      else await watcher.wait(new AbortController().signal, 1000);
+    }
+    expect(text).toBe("late\n");
+  });
+
   it("drops output nobody watches without holding the process back", async () => {
     make({ fanoutLimits: { highWaterBytes: 1024, lowWaterBytes: 0 } });
     const { process: proc, watcher } = await start("head", ["-c", "10000000", "/dev/zero"]);

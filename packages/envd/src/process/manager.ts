@@ -56,7 +56,17 @@ export class ProcessManager {
       ended: (proc, exit) => {
         this.forget(proc);
         this.live.delete(proc);
-        deps.log.info("process ended", { pid: proc.pid, tag: proc.tag, status: exit.status });
+        // One line per process, at its end: a log write costs as much as the rest of a
+        // short Start's bookkeeping. List shows what is running now.
+        deps.log.info("process ended", {
+          pid: proc.pid,
+          cmd: proc.config.cmd,
+          tag: proc.tag,
+          user: proc.user,
+          pty: proc.hasPty,
+          status: exit.status,
+          ms: Math.round(performance.now() - proc.startedAt),
+        });
       },
     };
   }
@@ -83,7 +93,7 @@ export class ProcessManager {
         throw new WrennError("conflict", `a running process already has tag "${tag}" (pid ${holder.pid}): pick another tag, or Connect to it`);
       }
     }
-    const proc = new ManagedProcess(request.process!, tag, this.fanoutLimits, this.hooks);
+    const proc = new ManagedProcess(request.process!, tag, user.name, this.fanoutLimits, this.hooks);
     const watcher = proc.watch();
     if (tag !== undefined) this.byTag.set(tag, proc);
     try {
@@ -100,7 +110,6 @@ export class ProcessManager {
     // A pid can come back while an earlier process with it is still draining; the newest wins.
     this.byPid.set(proc.pid, proc);
     this.live.add(proc);
-    this.deps.log.info("process started", { pid: proc.pid, cmd: spec.argv0, tag, user: user.name, pty: !!pty });
     return { process: proc, watcher };
   }
 

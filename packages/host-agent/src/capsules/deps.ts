@@ -28,6 +28,8 @@ export interface CapsuleNet {
 export interface NetworkProvider {
   create(capsuleId: string, policy: NetworkPolicy): Promise<CapsuleNet>;
   renew(net: CapsuleNet): Promise<CapsuleNet>;
+  /** Removes the namespace and veth of a paused capsule; keeps its slot and policy for renew. */
+  park(net: CapsuleNet): Promise<void>;
   adopt(net: CapsuleNet): CapsuleNet;
   setPolicy(net: CapsuleNet, policy: NetworkPolicy): Promise<void>;
   destroy(net: CapsuleNet): Promise<void>;

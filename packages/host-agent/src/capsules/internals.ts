@@ -104,9 +104,10 @@ export class ManagerInternals {
     );
     entry.record.envdVersion = version;
     entry.record.address = entry.runtime.net!.capsuleIp;
-    // One connection object per capsule for its whole life: closed before each checkpoint,
-    // it reconnects on the next call, so no stale copy can hold a second connection open.
-    if (!entry.envd || entry.envd.baseUrl !== baseUrl) entry.envd = new EnvdConnection(baseUrl, entry.runtime.accessToken);
+    // A closed connection never reopens (calls on a stale copy fail), so every boot gets
+    // a new one and nothing left over can hold a TCP connection into the capsule.
+    entry.envd?.close();
+    entry.envd = new EnvdConnection(baseUrl, entry.runtime.accessToken);
   }
 
   /** Drops every connection to the capsule's envd (a checkpoint refuses open TCP connections). */

@@ -164,6 +164,12 @@ export class CapsuleManager implements CapsuleService {
     return entry ? new CapsuleDisk(entry.dir).usedBytes() : Promise.resolve(0);
   }
 
+  statusCounts(): Partial<Record<CapsuleRecord["status"], number>> {
+    const counts: Partial<Record<CapsuleRecord["status"], number>> = {};
+    for (const { record } of this.entries.values()) counts[record.status] = (counts[record.status] ?? 0) + 1;
+    return counts;
+  }
+
   /** Running capsules and their envd, for the metrics sampler. */
   running(): { id: string; envd: EnvdConnection }[] {
     const out: { id: string; envd: EnvdConnection }[] = [];

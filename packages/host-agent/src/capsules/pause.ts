@@ -53,6 +53,8 @@ export async function pauseCapsule(m: ManagerInternals, entry: CapsuleEntry): Pr
     entry.record.status = "running";
     throw err;
   }
+  // The sandbox is gone; its namespace is useless (a restore needs a fresh one).
+  await m.deps.network.park(entry.runtime.net!);
   const old = entry.runtime.checkpointDir;
   entry.runtime.checkpointDir = imageDir;
   entry.record.status = "paused";

@@ -1,4 +1,4 @@
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Process } from "@wrenn/proto/envd/process";
 import { Filesystem } from "@wrenn/proto/envd/filesystem";
@@ -14,13 +14,14 @@ export const ENVD_PORT = 49983;
  * capsule's access token; the user is chosen per call with `asUser()` / `httpHeaders()`.
  *
  * A gVisor checkpoint is refused while any TCP connection to the capsule is open, so
- * `close()` drops the connection (from the host side, which keeps TIME_WAIT on the host);
- * the next call opens a new one.
+ * `close()` drops the connection (from the host side, which keeps TIME_WAIT on the host)
+ * for good: calls still on their way fail instead of opening a new one behind the
+ * manager's back. After a resume the manager makes a new EnvdConnection.
  */
 export class EnvdConnection {
   readonly process: Client<typeof Process>;
   readonly filesystem: Client<typeof Filesystem>;
-  private readonly session: Http2SessionManager;
+  private readonly session: ClosableSessionManager;
 
   constructor(
     readonly baseUrl: string,
@@ -30,7 +31,7 @@ export class EnvdConnection {
       req.header.set("X-Access-Token", accessToken);
       return next(req);
     };
-    this.session = new Http2SessionManager(baseUrl, {}, http2SessionOptions);
+    this.session = new ClosableSessionManager(baseUrl, {}, http2SessionOptions);
     const transport = createConnectTransport({
       baseUrl,
       httpVersion: "2",
@@ -56,9 +57,33 @@ export class EnvdConnection {
     return envdHttpRequest(this.session, { ...req, headers: { ...this.httpHeaders(req.user), ...req.headers } });
   }
 
-  /** Drops the connection and every stream on it (calls in flight fail with `canceled`). */
+  /** Drops the connection and every stream on it (calls in flight fail); no call opens another. */
   close(): void {
+    this.session.closed = true;
     this.session.abort();
+  }
+
+  get closed(): boolean {
+    return this.session.closed;
+  }
+}
+
+/** A session manager that, once closed, refuses to connect again. */
+class ClosableSessionManager extends Http2SessionManager {
+  closed = false;
+
+  override connect(): Promise<"open" | "idle" | "error"> {
+    return this.closed ? Promise.resolve("error") : super.connect();
+  }
+
+  override request(...args: Parameters<Http2SessionManager["request"]>): ReturnType<Http2SessionManager["request"]> {
+    if (this.closed) {
+      // A ConnectError passes through the Connect transport with its code intact.
+      return Promise.reject(
+        new ConnectError("the agent closed its connection to this capsule's envd (the capsule is pausing or stopping)", Code.FailedPrecondition),
+      );
+    }
+    return super.request(...args);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rename, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { removeTree } from "./remove-tree.js";
 import { tryFileLock } from "./file-lock.js";
@@ -9,7 +9,10 @@ import { tryFileLock } from "./file-lock.js";
  * place when complete, so readers see either the old result or the new one, never half.
  */
 export async function createBuildDir(parent: string, name: string): Promise<string> {
-  return mkdtemp(join(parent, `.build-${name}-`));
+  const dir = await mkdtemp(join(parent, `.build-${name}-`));
+  // mkdtemp makes it 0700; the published image or layer must be traversable.
+  await chmod(dir, 0o755);
+  return dir;
 }
 
 /**

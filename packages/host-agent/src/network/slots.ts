@@ -51,6 +51,15 @@ export class SlotAllocator {
     return this.slot(index);
   }
 
+  /** Indexes in use, lowest first. */
+  usedIndexes(): number[] {
+    return [...this.used].sort((a, b) => a - b);
+  }
+
+  has(index: number): boolean {
+    return this.used.has(index);
+  }
+
   release(index: number): void {
     this.used.delete(index);
   }

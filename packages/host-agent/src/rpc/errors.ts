@@ -33,7 +33,7 @@ export function toConnectError(err: unknown): ConnectError {
     }
     // Rebuilt without `metadata`: those are envd's response headers (content-length and
     // all), which would otherwise be sent as the agent's own.
-    return new ConnectError(err.rawMessage, err.code, undefined, err.details, err);
+    return new ConnectError(err.rawMessage, err.code, undefined, undefined, err);
   }
   if (err instanceof WrennError) return new ConnectError(err.message, wrennToConnect[err.code], undefined, undefined, err);
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -40,8 +40,9 @@ async function* execEvents(responses: AsyncIterable<{ event?: ProcessEvent }>, t
 
 /**
  * ExecStream and ConnectProcess. The stream is an attachment, not the process's life:
- * when the caller goes away the agent drops its envd stream and the process runs on (as
- * with envd's Start), reachable again by pid or tag. ExecStream's timeout_sec (0 = none)
+ * when the caller goes away the agent drops its envd stream (leaving the loop over it
+ * cancels the envd call) and the process runs on (as with envd's Start), reachable again
+ * by pid or tag. ExecStream's timeout_sec (0 = none)
  * is a deadline that holds while the stream is attached: at the deadline the agent kills
  * the process (SIGKILL) and the stream ends with its exit event.
  */
@@ -51,7 +52,6 @@ export function execStreamHandlers({ capsules }: RpcDeps): Handlers<"execStream"
       const id = capsuleId(req.capsuleId);
       command(req.cmd);
       const envd = capsules.envd(id);
-      const call = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const armDeadline = (pid: number): void => {
         if (req.timeoutSec > 0) timer = setTimeout(() => void signalQuietly(envd, byPid(pid)), req.timeoutSec * 1000);
@@ -59,12 +59,11 @@ export function execStreamHandlers({ capsules }: RpcDeps): Handlers<"execStream"
       try {
         const responses = envd.process.start(
           { process: processConfig(req), tag: req.tag || undefined },
-          { ...asUser(req.user), signal: AbortSignal.any([ctx.signal, call.signal]) },
+          { ...asUser(req.user), signal: ctx.signal },
         );
         yield* execEvents(responses, req.tag, armDeadline);
       } finally {
         clearTimeout(timer);
-        call.abort();
       }
     },
 
@@ -72,13 +71,8 @@ export function execStreamHandlers({ capsules }: RpcDeps): Handlers<"execStream"
       const id = capsuleId(req.capsuleId);
       const process = processSelector(req.process);
       const envd = capsules.envd(id);
-      const call = new AbortController();
-      try {
-        const responses = envd.process.connect({ process }, { signal: AbortSignal.any([ctx.signal, call.signal]) });
-        yield* execEvents(responses, process.selector.case === "tag" ? process.selector.value : "");
-      } finally {
-        call.abort();
-      }
+      const responses = envd.process.connect({ process }, { signal: ctx.signal });
+      yield* execEvents(responses, process.selector.case === "tag" ? process.selector.value : "");
     },
   };
 }

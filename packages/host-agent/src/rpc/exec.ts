@@ -53,8 +53,11 @@ export function execHandlers({ capsules, limits }: RpcDeps): Handlers<"exec"> {
       }
       const envd = capsules.envd(id);
       const began = performance.now();
+      // Aborted only when the call ends early (caller gone, cap, stuck after a kill): an
+      // abort after a natural end would cost a round of error objects on the hot path.
       const call = new AbortController();
-      const signal = AbortSignal.any([ctx.signal, call.signal]);
+      const callerGone = (): void => call.abort();
+      ctx.signal.addEventListener("abort", callerGone, { once: true });
       const stdout = new Output("stdout", limits.execOutputBytes);
       const stderr = new Output("stderr", limits.execOutputBytes);
       let pid: number | undefined;
@@ -69,9 +72,10 @@ export function execHandlers({ capsules, limits }: RpcDeps): Handlers<"exec"> {
       try {
         const events = envd.process.start(
           { process: processConfig(req), stdin: req.stdin.length > 0 },
-          { ...asUser(req.user), signal },
+          { ...asUser(req.user), signal: call.signal },
         );
         timer = setTimeout(onTimeout, timeoutSec * 1000);
+        // Read to the stream's own end: envd closes it right after the end event.
         for await (const res of events) {
           const event = eventOf(res);
           if (event.case === "start") {
@@ -85,7 +89,6 @@ export function execHandlers({ capsules, limits }: RpcDeps): Handlers<"exec"> {
             else if (output.case === "stderr") stderr.push(output.value);
           } else if (event.case === "end") {
             end = event.value;
-            break;
           }
         }
       } catch (err) {
@@ -93,8 +96,11 @@ export function execHandlers({ capsules, limits }: RpcDeps): Handlers<"exec"> {
         if (!(timedOut && call.signal.aborted && !ctx.signal.aborted)) throw err;
       } finally {
         clearTimeout(timer);
-        if (!end && pid !== undefined) void signalQuietly(envd, byPid(pid));
-        call.abort();
+        ctx.signal.removeEventListener("abort", callerGone);
+        if (!end) {
+          if (pid !== undefined) void signalQuietly(envd, byPid(pid));
+          call.abort();
+        }
       }
       if (!end && !timedOut) throw new WrennError("agent_error", "envd ended the process stream before the process exited; retry the command");
       return {
@@ -108,8 +114,8 @@ export function execHandlers({ capsules, limits }: RpcDeps): Handlers<"exec"> {
 
       async function writeStdin(target: number, data: Uint8Array): Promise<void> {
         try {
-          await sendInput(envd, byPid(target), data, "stdin", signal);
-          await envd.process.closeStdin({ process: byPid(target) }, { signal });
+          await sendInput(envd, byPid(target), data, "stdin", call.signal);
+          await envd.process.closeStdin({ process: byPid(target) }, { signal: call.signal });
         } catch {}
       }
     },

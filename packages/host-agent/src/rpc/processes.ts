@@ -13,19 +13,14 @@ export function processHandlers({ capsules }: RpcDeps): Handlers<"startBackgroun
       const id = capsuleId(req.capsuleId);
       command(req.cmd);
       const envd = capsules.envd(id);
-      const call = new AbortController();
-      try {
-        const responses = envd.process.start(
-          { process: processConfig(req), tag: req.tag || undefined },
-          { ...asUser(req.user), signal: AbortSignal.any([ctx.signal, call.signal]) },
-        );
-        // Only the start event is needed; dropping the stream leaves the process running.
-        for await (const res of responses) {
-          const event = eventOf(res);
-          if (event.case === "start") return { pid: event.value.pid, tag: req.tag };
-        }
-      } finally {
-        call.abort();
+      const responses = envd.process.start(
+        { process: processConfig(req), tag: req.tag || undefined },
+        { ...asUser(req.user), signal: ctx.signal },
+      );
+      // Only the start event is needed; leaving the loop drops the stream, not the process.
+      for await (const res of responses) {
+        const event = eventOf(res);
+        if (event.case === "start") return { pid: event.value.pid, tag: req.tag };
       }
       throw new WrennError("agent_error", "envd ended the stream without reporting the process start; check ListProcesses before retrying");
     },

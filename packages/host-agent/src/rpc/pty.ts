@@ -53,34 +53,27 @@ export function ptyHandlers({ capsules }: RpcDeps): Handlers<"ptyAttach" | "ptyS
         throw new WrennError("invalid_request", "pass start to open a new terminal, or tag to attach to a running one");
       }
       const envd = capsules.envd(id);
-      const call = new AbortController();
-      const options = { signal: AbortSignal.any([ctx.signal, call.signal]) };
-      try {
-        if (start) {
-          const tag = start.tag ? validTag(start.tag, "start.tag") : `pty-${randomBytes(8).toString("hex")}`;
-          const size = terminalSize(start.cols, start.rows, DEFAULT_SIZE);
-          const responses = envd.process.start(
-            {
-              process: {
-                cmd: start.cmd ? command(start.cmd) : DEFAULT_SHELL,
-                args: start.args,
-                // Full-screen programs need to know what they draw on.
-                envs: { TERM: "xterm-256color", ...start.envs },
-                cwd: start.cwd || undefined,
-              },
-              pty: { size },
-              tag,
-            },
-            { ...options, ...asUser(start.user) },
-          );
-          yield* ptyEvents(responses, tag);
-        } else {
-          const tag = validTag(req.tag);
-          yield* ptyEvents(envd.process.connect({ process: byTag(tag) }, options), tag);
-        }
-      } finally {
-        call.abort();
+      if (!start) {
+        const tag = validTag(req.tag);
+        yield* ptyEvents(envd.process.connect({ process: byTag(tag) }, { signal: ctx.signal }), tag);
+        return;
       }
+      const tag = start.tag ? validTag(start.tag, "start.tag") : `pty-${randomBytes(8).toString("hex")}`;
+      const responses = envd.process.start(
+        {
+          process: {
+            cmd: start.cmd ? command(start.cmd) : DEFAULT_SHELL,
+            args: start.args,
+            // Full-screen programs need to know what they draw on.
+            envs: { TERM: "xterm-256color", ...start.envs },
+            cwd: start.cwd || undefined,
+          },
+          pty: { size: terminalSize(start.cols, start.rows, DEFAULT_SIZE) },
+          tag,
+        },
+        { ...asUser(start.user), signal: ctx.signal },
+      );
+      yield* ptyEvents(responses, tag);
     },
 
     async ptySendInput(req, ctx) {

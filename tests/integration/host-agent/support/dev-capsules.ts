@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { arch, cpus, freemem, loadavg, totalmem } from "node:os";
 import { WrennError, WRENN_VERSION } from "@wrenn/core";
 import { startEnvd, type RunningEnvd } from "@wrenn/testkit";
@@ -15,6 +17,21 @@ import { EnvdConnection } from "../../../../packages/host-agent/src/envd/connect
 import { ensureOk, readAll } from "../../../../packages/host-agent/src/envd/http.js";
 import type { MetricPoint, Tier } from "../../../../packages/host-agent/src/metrics/ring.js";
 import { MetricsSampler, type SamplerOptions } from "../../../../packages/host-agent/src/metrics/sampler.js";
+
+/**
+ * SIGTERM first: envd then kills the processes it started, which SIGKILL would leave
+ * behind as orphans on the test machine.
+ */
+async function stopEnvd(envd: RunningEnvd): Promise<void> {
+  if (envd.child.exitCode === null && envd.child.signalCode === null) {
+    const exited = once(envd.child, "exit");
+    envd.child.kill("SIGTERM");
+    const timer = new AbortController();
+    await Promise.race([exited, sleep(5000, undefined, { signal: timer.signal }).catch(() => {})]);
+    timer.abort();
+  }
+  await envd.stop();
+}
 
 interface DevCapsule {
   record: CapsuleRecord;
@@ -79,7 +96,7 @@ export class DevCapsules implements CapsuleService {
       this.capsules.set(input.id, { record, envd, conn: new EnvdConnection(envd.url, accessToken) });
       return { ...record };
     } catch (err) {
-      await envd.stop();
+      await stopEnvd(envd);
       throw err;
     }
   }
@@ -89,7 +106,7 @@ export class DevCapsules implements CapsuleService {
     this.capsules.delete(id);
     capsule.conn.close();
     this.sampler.drop(id);
-    await capsule.envd.stop();
+    await stopEnvd(capsule.envd);
   }
 
   async pause(id: string): Promise<CapsuleRecord> {
@@ -104,6 +121,8 @@ export class DevCapsules implements CapsuleService {
     const capsule = this.entry(id);
     if (capsule.record.status !== "paused") throw new WrennError("invalid_state", `capsule ${id} is ${capsule.record.status}`);
     capsule.record.status = "running";
+    // As the real manager does: the connection closed at pause is never reused.
+    capsule.conn = new EnvdConnection(capsule.conn.baseUrl, capsule.conn.accessToken);
     if (timeoutSec) capsule.record.timeoutSec = timeoutSec;
     return { ...capsule.record };
   }

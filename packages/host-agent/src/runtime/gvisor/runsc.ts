@@ -49,7 +49,8 @@ export class Runsc {
       const child = spawn(
         "unshare",
         ["--mount", "--propagation", "private", "sh", "-c", script, "sh", this.options.binary, ...this.globalFlags(logDir), ...args],
-        { stdio: ["ignore", fd, fd], signal },
+        // Own process group: a Ctrl-C aimed at the agent must not reach the capsules.
+        { stdio: ["ignore", fd, fd], signal, detached: true },
       );
       return new Promise((resolve, reject) => {
         child.on("error", (err) => reject(new WrennError("internal_error", `runsc ${args[0]} failed: ${err.message}`, { cause: err })));

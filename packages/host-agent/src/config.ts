@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+
+export interface AgentConfig {
+  /** Everything the agent writes lives here. */
+  wrennDir: string;
+  host: string;
+  port: number;
+  runsc: string;
+  /** Forces a gVisor platform instead of measuring (systrap, ptrace, kvm). */
+  platform: string | undefined;
+  /** Address pool for capsule networks. */
+  networkPool: string;
+  /** Templates built (if missing) before the agent accepts calls. */
+  prebuild: string[];
+  /** Idle-reaper period. */
+  reapIntervalMs: number;
+  debianMirror: string | undefined;
+  envdBundle: string | undefined;
+}
+
+export const AGENT_DEFAULT_PORT = 9726;
+
+const usage = `Usage: wrenn-agent [--port ${AGENT_DEFAULT_PORT}] [--host 127.0.0.1] [--data-dir /var/lib/wrenn]
+Environment: WRENN_DIR, WRENN_AGENT_HOST, WRENN_AGENT_PORT, WRENN_RUNSC, WRENN_RUNSC_PLATFORM,
+             WRENN_NETWORK_POOL, WRENN_PREBUILD_TEMPLATES (comma list, default "minimal"),
+             WRENN_DEBIAN_MIRROR, WRENN_ENVD_BUNDLE`;
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) throw new Error(usage);
+  const portText = values.port ?? env.WRENN_AGENT_PORT ?? String(AGENT_DEFAULT_PORT);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${portText}"\n${usage}`);
+  const reap = Number(env.WRENN_REAP_INTERVAL_MS ?? 1000);
+  return {
+    wrennDir: values["data-dir"] ?? env.WRENN_DIR ?? "/var/lib/wrenn",
+    host: values.host ?? env.WRENN_AGENT_HOST ?? "127.0.0.1",
+    port,
+    runsc: env.WRENN_RUNSC ?? "/usr/local/bin/runsc",
+    platform: env.WRENN_RUNSC_PLATFORM || undefined,
+    networkPool: env.WRENN_NETWORK_POOL ?? "10.11.0.0/16",
+    prebuild: (env.WRENN_PREBUILD_TEMPLATES ?? "minimal").split(",").map((s) => s.trim()).filter(Boolean),
+    reapIntervalMs: Number.isInteger(reap) && reap >= 50 ? reap : 1000,
+    debianMirror: env.WRENN_DEBIAN_MIRROR || undefined,
+    envdBundle: env.WRENN_ENVD_BUNDLE || undefined,
+  };
+}

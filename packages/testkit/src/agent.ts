@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, symlinkSync, existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { HostAgentService } from "@wrenn/proto/hostagent/v1";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Built images and /opt/wrenn layers shared by every test agent on this machine. */
+export const SHARED_IMAGE_CACHE = process.env.WRENN_TEST_IMAGE_CACHE ?? "/var/tmp/wrenn-test-cache";
+
+export interface RunningAgent {
+  port: number;
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  logs: string[];
+  client: Client<typeof HostAgentService>;
+  /** SIGTERM and wait: capsules keep running (the agent's own contract). */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a real `wrenn-agent` from source as root with its own data directory. Images are
+ * shared across test agents (built once, guarded by the image store's lock files).
+ */
+export async function startAgentProcess(options: { dataDir: string; env?: NodeJS.ProcessEnv; port?: number }): Promise<RunningAgent> {
+  mkdirSync(options.dataDir, { recursive: true });
+  for (const sub of ["images", "runtime"]) {
+    mkdirSync(`${SHARED_IMAGE_CACHE}/${sub}`, { recursive: true });
+    if (!existsSync(`${options.dataDir}/${sub}`)) symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${options.dataDir}/${sub}`);
+  }
+  const child = spawn(
+    process.execPath,
+    ["--conditions=wrenn-source", "--import", "tsx", "packages/host-agent/src/main.ts", "--port", String(options.port ?? 0), "--data-dir", options.dataDir],
+    { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const logs: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    const onExit = (code: number | null): void => reject(new Error(`agent exited with ${code} before listening:\n${logs.slice(-30).join("\n")}`));
+    child.once("exit", onExit);
+    lines.on("line", (line) => {
+      logs.push(line);
+      if (line.includes('"agent listening"')) {
+        child.off("exit", onExit);
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const transport = createConnectTransport({ baseUrl: url, httpVersion: "2" });
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await once(child, "exit");
+  };
+  return {
+    port,
+    url,
+    dataDir: options.dataDir,
+    child,
+    logs,
+    client: createClient(HostAgentService, transport),
+    stop: () => stopWith("SIGTERM"),
+    kill: () => stopWith("SIGKILL"),
+  };
+}
