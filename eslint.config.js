@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "packages/proto/src/gen/**", "coverage/**", "bench/_exp*"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "packages/proto/src/gen/**", "coverage/**", "bench/_exp*", "scratch-*"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,18 +55,18 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
   };
 
   const metrics = new AgentMetrics({ capsuleStatuses: () => manager.statusCounts() });
-  let sampler: MetricsSampler | undefined;
   const manager: CapsuleManager = new CapsuleManager({
     wrennDir: config.wrennDir,
     runtime,
     images: imageSource,
     network,
-    metrics: { get: (id, tier) => sampler!.get(id, tier), flush: (id) => sampler!.flush(id), drop: (id) => sampler!.drop(id) },
+    // The sampler is made from the manager just below; these run only later.
+    metrics: { get: (id, tier) => sampler.get(id, tier), flush: (id) => sampler.flush(id), drop: (id) => sampler.drop(id) },
     log,
     observe: metrics.observeOperation,
     defaultUser: "user",
   });
-  sampler = new MetricsSampler(manager);
+  const sampler = new MetricsSampler(manager);
   await manager.start({ reapIntervalMs: config.reapIntervalMs });
   sampler.start();
 
@@ -77,7 +77,7 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
     server,
     port,
     async stop() {
-      sampler?.stop();
+      sampler.stop();
       manager.stop();
       await server.close();
     },

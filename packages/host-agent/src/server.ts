@@ -34,8 +34,9 @@ export interface AgentServer {
   /** Resolves with the port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   /**
-   * Drops the agent's connections to a capsule's ports; with `EnvdConnection.close()`
-   * that leaves no TCP connection to the capsule, as a gVisor checkpoint requires.
+   * Drops the agent's connections to a capsule's ports. `EnvdConnection.close()` does
+   * this too, so closing the capsule's envd connection before a checkpoint leaves no TCP
+   * connection to the capsule at all.
    */
   disconnectCapsule(capsuleId: string): void;
   close(): Promise<void>;

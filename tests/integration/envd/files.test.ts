@@ -53,8 +53,7 @@ describe("envd /files", () => {
 
   describe("download", () => {
     it("streams a file with length, type and file name", async () => {
-      // fetch asks for gzip by default; identity gets the file as it is, with a length.
-      const res = await fetch(filesUrl({ path: dataPath }), { headers: { "accept-encoding": "identity" } });
+      const res = await fetch(filesUrl({ path: dataPath }));
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("application/octet-stream");
       expect(res.headers.get("content-length")).toBe("10000");
@@ -121,6 +120,15 @@ describe("envd /files", () => {
       const refused = await rawGet(filesUrl({ path: join(dir, "text.txt") }), { "accept-encoding": "gzip;q=0" });
       expect(refused.headers["content-encoding"]).toBeUndefined();
       expect(refused.body.equals(text)).toBe(true);
+    });
+
+    it("sends incompressible files as they are even when gzip is accepted", async () => {
+      const res = await rawGet(filesUrl({ path: dataPath }), { "accept-encoding": "gzip" });
+      expect(res.status).toBe(200);
+      expect(res.headers["content-encoding"]).toBeUndefined();
+      expect(res.headers["content-length"]).toBe("10000");
+      expect(res.headers["vary"]).toBe("Accept-Encoding");
+      expect(res.body.equals(data)).toBe(true);
     });
 
     it("streams files that report size 0 but have content, like /proc files", async () => {

@@ -2,7 +2,6 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { FileType } from "@wrenn/proto/envd/filesystem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envdClients, startEnvd, type EnvdClients, type RunningEnvd } from "@wrenn/testkit";
@@ -62,7 +61,8 @@ describe("envd filesystem service", () => {
         group: "root",
       });
       expect(entry?.symlinkTarget).toBeUndefined();
-      expect(timestampDate(entry!.modifiedTime!).getTime()).toBe(Math.floor(st.mtimeMs));
+      const { seconds, nanos } = entry!.modifiedTime!;
+      expect(Math.abs(Number(seconds) * 1000 + nanos / 1e6 - st.mtimeMs)).toBeLessThan(0.001);
     });
 
     it("describes a directory with d-permissions", async () => {

@@ -154,6 +154,7 @@ describe("template images", () => {
       expect(await readFile(join(r, "etc/hosts"), "utf8")).toMatch(/127\.0\.0\.1\s+localhost/);
       expect((await readFile(join(r, "etc/hostname"), "utf8")).trim()).toBe("capsule");
       expect((await readdir(join(r, "var/cache/apt/archives"))).filter((n) => n.endsWith(".deb"))).toEqual([]);
+      expect(await readdir(join(r, "etc/dpkg/dpkg.cfg.d"))).not.toContain("wrenn-build-unsafe-io");
       expect(await readFile(join(wrennDir, "images/minimal.build.log"), "utf8")).toMatch(/Base system installed successfully/);
       expect(await dotDirs(join(wrennDir, "images"))).toEqual([]);
       expect(await store.list()).toEqual([a]);
@@ -172,10 +173,14 @@ describe("template images", () => {
     const images = join(wrennDir, "images");
     await mkdir(join(images, ".build-minimal-crash1/rootfs/etc"), { recursive: true });
     await mkdir(join(images, ".old-python-crash2/rootfs"), { recursive: true });
+    // A crash can leave a mount inside a build dir: it must be detached, not recursed into.
+    await mkdir(join(images, ".build-minimal-crash1/rootfs/proc"));
+    await run("mount", ["-t", "tmpfs", "tmpfs", join(images, ".build-minimal-crash1/rootfs/proc")]);
     const fresh = new ImageStore({ wrennDir, envdBundle });
     const image = await fresh.ensureImage("minimal");
     expect(image.createdAt).toBe(minimal.createdAt);
     expect(await dotDirs(images)).toEqual([]);
+    expect(await mountsUnder(images)).toEqual([]);
   });
 
   it(
@@ -189,8 +194,9 @@ describe("template images", () => {
         signal: controller.signal,
         onProgress: (e) => {
           phases.push(e.phase);
-          // Abort while debootstrap is fetching packages.
-          if (e.message.startsWith("retrieving") && !controller.signal.aborted) setTimeout(() => controller.abort(new Error("test abort")), 1500);
+          // Abort while dpkg runs inside the target, with debootstrap's /proc and /sys
+          // mounted there: the worst moment to leave debris.
+          if (e.message.startsWith("unpacking ") && !controller.signal.aborted) controller.abort(new Error("test abort"));
         },
       });
       const err = await timed("abort", () => building.catch((e: unknown) => e));

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { connect as connectHttp2 } from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -32,6 +33,12 @@ const server = http.createServer((req, res) => {
 new WebSocketServer({ server }).on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })));
 server.listen(Number(process.env.PORT), "0.0.0.0");
 `;
+
+/** TCP connections in state ESTABLISHED whose far end is 127.0.0.1:<port>. */
+function establishedTo(port: number): number {
+  const out = execFileSync("ss", ["-Htn", "state", "established", "dst", `127.0.0.1:${port}`], { encoding: "utf8" });
+  return out.split("\n").filter((line) => line.trim()).length;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -173,14 +180,27 @@ describe("host agent: port proxy", () => {
     expect(status).toBe(502);
   });
 
-  it("answers 409 for a paused capsule and drops its kept-alive connections on disconnect", async () => {
+  it("drops its connections to the capsule when the capsule's envd connection closes (pause), and answers 409 while paused", async () => {
+    expect((await fetch(`${base}/warm`)).status).toBe(201);
+    const ws = new WebSocket(`${base.replace("http:", "ws:")}/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const wsClosed = new Promise((resolve) => ws.once("close", resolve));
+    expect(establishedTo(port)).toBeGreaterThanOrEqual(2); // a kept-alive HTTP connection and the tunnel
+
     await agent.client.pauseCapsule({ capsuleId: id });
     try {
+      await wsClosed;
+      await sleep(100);
+      expect(establishedTo(port)).toBe(0);
       expect(await errorOf(`${base}/`)).toMatchObject({ status: 409, body: { error: { code: "invalid_state" } } });
     } finally {
       await agent.client.resumeCapsule({ capsuleId: id });
     }
-    agent.server.disconnectCapsule(id);
     expect((await fetch(`${base}/again`)).status).toBe(201);
+    agent.server.disconnectCapsule(id);
+    expect(establishedTo(port)).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { lstat, readlink } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { posix } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EntryInfoSchema, FileType, type EntryInfo } from "@wrenn/proto/envd/filesystem";
 import type { UserDirectory } from "../users.js";
 
@@ -58,9 +58,16 @@ export function entryFromStats(path: string, stats: Stats, users: UserDirectory,
     permissions: permissionString(stats),
     owner: users.userName(stats.uid),
     group: users.groupName(stats.gid),
-    modifiedTime: timestampFromDate(stats.mtime),
+    modifiedTime: timestampFromStatMs(stats.mtimeMs),
     symlinkTarget,
   });
+}
+
+/** A Timestamp keeping the sub-millisecond part that `stats.mtime` (a Date) drops. */
+export function timestampFromStatMs(ms: number): Timestamp {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.min(999_999_999, Math.round((ms - seconds * 1000) * 1e6));
+  return create(TimestampSchema, { seconds: BigInt(seconds), nanos });
 }
 
 /** lstat + EntryInfo; a symlink's target is reported as written in the link. */

@@ -2,7 +2,7 @@ import { open, stat, type FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { constants as zlib, createGzip } from "node:zlib";
+import { constants as zlib, createGzip, deflateRawSync } from "node:zlib";
 import { WrennError } from "@wrenn/core";
 import type { EnvdResponse, HttpHandler } from "../context.js";
 import { userPath, withHomeHint } from "../filesystem/user-path.js";
@@ -11,6 +11,8 @@ import { filesUser, header } from "./files-request.js";
 
 /** Bytes per read; large reads keep syscalls and stream bookkeeping off the profile. */
 const READ_CHUNK = 1 << 20;
+/** How much of the file's start is test-compressed before choosing gzip. */
+const GZIP_SAMPLE = 64 * 1024;
 
 /** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266). */
 export function contentDisposition(name: string): string {
@@ -22,8 +24,10 @@ export function contentDisposition(name: string): string {
 /**
  * `GET /files?path=…&username=…`: streams a regular file. Supports one `Range` (206,
  * or 416 when it starts past the end) and, without Range, gzip when the client accepts
- * it (compressed on the fly at level 1: envd shares a small capsule CPU with the user's
- * work). Files that report size 0 (like /proc files) are streamed without a length.
+ * it and the file compresses (compressed on the fly at level 1: envd shares a small
+ * capsule CPU with the user's work, and fetch and browsers ask for gzip on every request,
+ * so already-compressed or binary data is sent as is rather than deflated at a tenth of
+ * the speed). Files that report size 0 (like /proc files) are streamed without a length.
  */
 export const downloadFile: HttpHandler = async (req, res, ctx, url) => {
   const raw = url.searchParams.get("path");
@@ -62,7 +66,7 @@ export const downloadFile: HttpHandler = async (req, res, ctx, url) => {
       await sendRange(file, res, range.start, range.end);
       return;
     }
-    if (rangeHeader === undefined && acceptsGzip(header(req, "accept-encoding"))) {
+    if (rangeHeader === undefined && acceptsGzip(header(req, "accept-encoding")) && (await compresses(file, size))) {
       res.writeHead(200, { ...base, "content-encoding": "gzip" });
       const source = file.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
       await sendTransformed(source, createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 256 * 1024 }), res);
@@ -75,6 +79,14 @@ export const downloadFile: HttpHandler = async (req, res, ctx, url) => {
     await file.close();
   }
 };
+
+/** Whether the first 64 KiB shrink by at least a tenth at gzip level 1. */
+async function compresses(file: FileHandle, size: number): Promise<boolean> {
+  if (size < 1024) return false;
+  const sample = Buffer.allocUnsafe(Math.min(GZIP_SAMPLE, size));
+  const { bytesRead } = await file.read(sample, 0, sample.length, 0);
+  return bytesRead > 0 && deflateRawSync(sample.subarray(0, bytesRead), { level: 1 }).length < bytesRead * 0.9;
+}
 
 /**
  * Copies bytes `start..end` (inclusive) of `file` to the response through two reused

@@ -56,6 +56,13 @@ export async function createCapsule(
   };
   const disk = new CapsuleDisk(dir);
   let started = false;
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark);
+    mark = now;
+  };
   try {
     if (snapshot) {
       Object.assign(entry.runtime, {
@@ -68,6 +75,7 @@ export async function createCapsule(
       const [image, opt] = await Promise.all([m.deps.images.ensureImage(input.template, signal), m.deps.images.ensureOptLayer(signal)]);
       Object.assign(entry.runtime, { lowerDir: image.rootfs, imageHash: image.contentHash, optDir: opt.dir, optHash: opt.hash });
     }
+    phase("image_ms");
     const seed = snapshot ? join(m.snapshotsDir, snapshot.name, "upper") : undefined;
     const [net, made] = await Promise.allSettled([
       m.deps.network.create(input.id, input.network),
@@ -76,20 +84,25 @@ export async function createCapsule(
     if (net.status === "fulfilled") entry.runtime.net = net.value;
     if (net.status === "rejected") throw net.reason;
     if (made.status === "rejected") throw made.reason;
+    phase("disk_and_network_ms");
     await m.save(entry);
     signal?.throwIfAborted();
     started = true;
     if (snapshot) {
       await m.deps.runtime.restore(m.bundle(entry), join(m.snapshotsDir, snapshot.name, "ckpt"), signal);
+      phase("runtime_restore_ms");
       await m.bootEnvd(entry, snapshot.accessToken, signal);
     } else {
       await m.deps.runtime.start(m.bundle(entry), signal);
+      phase("runtime_start_ms");
       await m.bootEnvd(entry, undefined, signal);
     }
+    phase("envd_ready_ms");
     entry.record.status = "running";
     entry.record.startedAt = Date.now();
     entry.record.lastActiveAt = Date.now();
     await m.save(entry);
+    m.deps.log.info("capsule created", { capsuleId: input.id, template: input.template, ...phases });
     return entry;
   } catch (err) {
     m.deps.log.warn("capsule create failed; cleaning up", { capsuleId: input.id, error: (err as Error).message });

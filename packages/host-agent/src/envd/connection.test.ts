@@ -61,4 +61,14 @@ describe("EnvdConnection", () => {
     expect((rpc as ConnectError).code).toBe(Code.FailedPrecondition);
     expect(sessions.size).toBe(0);
   });
+
+  it("tells onClose listeners once, and at once when already closed", () => {
+    const conn = new EnvdConnection(url, "secret");
+    const calls: string[] = [];
+    conn.onClose(() => calls.push("first"));
+    conn.close();
+    conn.close();
+    conn.onClose(() => calls.push("late"));
+    expect(calls).toEqual(["first", "late"]);
+  });
 });

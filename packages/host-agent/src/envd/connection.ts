@@ -22,6 +22,7 @@ export class EnvdConnection {
   readonly process: Client<typeof Process>;
   readonly filesystem: Client<typeof Filesystem>;
   private readonly session: ClosableSessionManager;
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     readonly baseUrl: string,
@@ -57,10 +58,22 @@ export class EnvdConnection {
     return envdHttpRequest(this.session, { ...req, headers: { ...this.httpHeaders(req.user), ...req.headers } });
   }
 
-  /** Drops the connection and every stream on it (calls in flight fail); no call opens another. */
+  /**
+   * Drops the connection and every stream on it (calls in flight fail); no call opens
+   * another. Listeners from `onClose` run, so other connections to the capsule (the port
+   * proxy's) go with it.
+   */
   close(): void {
+    if (this.session.closed) return;
     this.session.closed = true;
     this.session.abort();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  /** Runs `listener` when the connection is closed (at once if it already is). */
+  onClose(listener: () => void): void {
+    if (this.session.closed) listener();
+    else this.closeListeners.push(listener);
   }
 
   get closed(): boolean {

@@ -42,7 +42,8 @@ export async function envdHttpRequest(session: Http2SessionManager, req: EnvdHtt
       settled = true;
       resolve({ status: Number(headers[":status"]), headers, body: stream });
     });
-    stream.once("error", fail);
+    // Kept for the stream's life: an error event with no listener would take the agent down.
+    stream.on("error", fail);
     stream.once("close", () => fail(new WrennError("agent_error", "envd closed the request before answering")));
     if (req.body !== undefined) void sendBody(stream, req.body).catch(fail);
   });

@@ -4,11 +4,13 @@ import { WrennError } from "@wrenn/core";
 import type { ImageRecipe } from "./recipes.js";
 import type { BuildPhase } from "./progress.js";
 import type { BuildLog } from "./build-log.js";
+import type { FileLock } from "./file-lock.js";
 import { runLogged } from "./build-command.js";
 import { debootstrap } from "./debootstrap.js";
 import { aptInstall } from "./apt-install.js";
 import { configureRootImage, trimRootfs, writeSystemFiles } from "./configure.js";
 import { diskUsage } from "./disk-usage.js";
+import { disableUnsafeIo, enableUnsafeIo, syncToDisk } from "./unsafe-io.js";
 
 /** `image.json`, next to `rootfs/` in every image directory. */
 export interface ImageManifest {
@@ -30,6 +32,8 @@ export interface ImageBuild {
   mirror: string;
   /** rootfs of the base image, for derived recipes. */
   baseRootfs?: string;
+  /** Locks the base image while it is copied, so no other process replaces it meanwhile. */
+  lockBase?: (signal: AbortSignal) => Promise<FileLock>;
   log: BuildLog;
   signal: AbortSignal;
   progress: (phase: BuildPhase, message: string, pct?: number) => void;
@@ -66,18 +70,27 @@ export async function buildImage(b: ImageBuild): Promise<ImageManifest> {
     if (b.recipe.base) {
       if (!b.baseRootfs) throw new Error(`template ${b.recipe.name} needs its base image ${b.recipe.base}`);
       enter("packages", `copying ${b.recipe.base}`);
-      await runLogged({ cmd: "cp", args: ["-a", "--reflink=auto", b.baseRootfs, rootfs], log: b.log, signal: b.signal });
+      const baseLock = await b.lockBase?.(b.signal);
+      try {
+        await runLogged({ cmd: "cp", args: ["-a", "--reflink=auto", b.baseRootfs, rootfs], log: b.log, signal: b.signal });
+      } finally {
+        await baseLock?.release();
+      }
+      await enableUnsafeIo(rootfs);
       await aptInstall({ recipe: b.recipe, rootfs, mirror: b.mirror, log: b.log, signal: b.signal, onStep: (s) => report(s.message, s.pct) });
       enter("configure", "writing system files");
       await writeSystemFiles(rootfs);
     } else {
       enter("debootstrap", `debootstrap ${b.recipe.suite} from ${b.mirror}`);
+      await enableUnsafeIo(rootfs);
       await debootstrap({ recipe: b.recipe, target: rootfs, mirror: b.mirror, log: b.log, signal: b.signal, onStep: (s) => report(s.message, s.pct) });
       enter("configure", "system files, default user, /opt/wrenn");
       await configureRootImage(rootfs, b.log, b.signal);
     }
-    enter("finalize", "trimming caches, measuring size");
+    enter("finalize", "trimming caches, syncing, measuring size");
+    await disableUnsafeIo(rootfs);
     await trimRootfs(rootfs);
+    await syncToDisk(rootfs, b.signal);
     const manifest: ImageManifest = {
       name: b.recipe.name,
       kind: "image",

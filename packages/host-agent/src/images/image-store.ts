@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { WrennError } from "@wrenn/core";
 import { DEFAULT_DEBIAN_MIRROR, isBuiltinTemplate, recipeFor } from "./recipes.js";
@@ -7,11 +6,12 @@ import { imageContentHash } from "./content-hash.js";
 import { buildImage, type ImageManifest } from "./build-image.js";
 import { BuildLog } from "./build-log.js";
 import { createBuildDir, leftoverDirs, publishDir, removeStaleBuilds } from "./build-dir.js";
-import { acquireFileLock } from "./file-lock.js";
+import { acquireFileLock, type FileLock } from "./file-lock.js";
 import { removeTree } from "./remove-tree.js";
 import { SharedBuilds } from "./shared-builds.js";
-import { buildOptLayer, defaultEnvdBundle, optLayerFiles, optLayerHash, readOptLayer, type OptLayerInfo } from "./opt-layer.js";
-import type { BuildPhase, BuildProgress, ProgressListener } from "./progress.js";
+import { defaultEnvdBundle, type OptLayerInfo } from "./opt-layer.js";
+import { OptLayerStore } from "./opt-layer-store.js";
+import type { BuildProgress, ProgressListener } from "./progress.js";
 
 export interface ImageStoreLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -40,8 +40,6 @@ export interface ImageInfo extends ImageManifest {
   rootfs: string;
 }
 
-const OPT_TARGET = "opt-layer";
-
 /**
  * Template images and /opt/wrenn layers of one host, on disk under `wrennDir`:
  *
@@ -63,21 +61,21 @@ export class ImageStore {
   readonly imagesDir: string;
   readonly runtimeDir: string;
   readonly mirror: string;
-  private readonly envdBundle: string;
-  private readonly nodeBinary: string;
   private readonly log: ImageStoreLogger | undefined;
   private readonly builds = new SharedBuilds<ImageInfo, BuildProgress>();
-  private readonly optBuilds = new SharedBuilds<OptLayerInfo, BuildProgress>();
-  private readonly optHashes = new Map<string, string>();
+  private readonly optLayers: OptLayerStore;
   private initialized: Promise<void> | undefined;
 
   constructor(options: ImageStoreOptions) {
     this.imagesDir = join(options.wrennDir, "images");
     this.runtimeDir = join(options.wrennDir, "runtime");
     this.mirror = checkMirror(options.mirror ?? process.env.WRENN_DEBIAN_MIRROR ?? DEFAULT_DEBIAN_MIRROR);
-    this.envdBundle = options.envdBundle ?? defaultEnvdBundle();
-    this.nodeBinary = options.nodeBinary ?? process.execPath;
     this.log = options.log;
+    this.optLayers = new OptLayerStore(
+      this.runtimeDir,
+      { nodeBinary: options.nodeBinary ?? process.execPath, envdBundle: options.envdBundle ?? defaultEnvdBundle() },
+      options.log,
+    );
   }
 
   isBuiltin(name: string): boolean {
@@ -105,7 +103,7 @@ export class ImageStore {
       await mkdir(this.runtimeDir, { recursive: true });
       const removed = [
         ...(await removeStaleBuilds(this.imagesDir, (n) => this.lockPath(n))),
-        ...(await removeStaleBuilds(this.runtimeDir, (n) => join(this.runtimeDir, `${n}.lock`))),
+        ...(await removeStaleBuilds(this.runtimeDir, (n) => this.optLayers.lockPath(n))),
       ];
       if (removed.length) this.log?.info("removed leftovers of interrupted image builds", { removed });
     })();
@@ -165,46 +163,12 @@ export class ImageStore {
   async ensureOptLayer(options: EnsureOptions = {}): Promise<OptLayerInfo> {
     options.signal?.throwIfAborted();
     await this.init();
-    const files = await optLayerFiles({ nodeBinary: this.nodeBinary, envdBundle: this.envdBundle });
-    const fullHash = await optLayerHash(files, this.optHashes);
-    const hash = fullHash.slice(0, 16);
-    const target = join(this.runtimeDir, `opt-${hash}`);
-    const current = await readOptLayer(target);
-    if (current) return current;
-    return this.optBuilds.run(
-      hash,
-      async (signal, progress) => {
-        const lock = await acquireFileLock(join(this.runtimeDir, "opt.lock"), signal);
-        try {
-          const built = await readOptLayer(target);
-          if (built) return built;
-          const started = Date.now();
-          const dir = await createBuildDir(this.runtimeDir, "opt");
-          try {
-            const report = (phase: BuildPhase) => (message: string, pct: number) => progress({ target: OPT_TARGET, phase, message, pct });
-            const manifest = await buildOptLayer({ files, fullHash, dir, signal, progress: report("configure") });
-            report("finalize")("publishing", 100);
-            await publishDir(dir, target, this.runtimeDir, "opt");
-            this.log?.info("built /opt/wrenn layer", { hash, ms: Date.now() - started, sizeBytes: manifest.sizeBytes });
-            return { ...manifest, dir: target };
-          } catch (err) {
-            await removeTree(dir);
-            if (signal.aborted || WrennError.is(err)) throw err;
-            throw new WrennError("internal_error", `building the /opt/wrenn layer failed: ${(err as Error).message}`, { cause: err });
-          }
-        } finally {
-          await lock.release();
-        }
-      },
-      options,
-    );
+    return this.optLayers.ensure(options);
   }
 
   /** Every /opt/wrenn layer on disk. The capsule manager decides which are unused. */
   async listOptLayers(): Promise<OptLayerInfo[]> {
-    const names = await readdir(this.runtimeDir).catch(() => [] as string[]);
-    const layers = await Promise.all(names.filter((n) => /^opt-[0-9a-f]{16}$/.test(n)).map((n) => readOptLayer(join(this.runtimeDir, n))));
-    return layers.filter((l): l is OptLayerInfo => l !== undefined).sort((a, b) => a.createdAt - b.createdAt);
+    return this.optLayers.list();
   }
 
   /**
@@ -212,23 +176,8 @@ export class ImageStore {
    * capsule (running or paused) still mounts it.
    */
   async removeOptLayer(hash: string): Promise<boolean> {
-    if (!/^[0-9a-f]{16}$/.test(hash)) throw new WrennError("invalid_request", `opt layer hash "${hash}" must be 16 hex digits`);
     await this.init();
-    const lock = await acquireFileLock(join(this.runtimeDir, "opt.lock"));
-    try {
-      // Renamed aside first, so a half-removed layer never looks like a layer.
-      const aside = join(this.runtimeDir, `.old-opt-${randomBytes(4).toString("hex")}`);
-      try {
-        await rename(join(this.runtimeDir, `opt-${hash}`), aside);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-        throw err;
-      }
-      await removeTree(aside);
-      return true;
-    } finally {
-      await lock.release();
-    }
+    return this.optLayers.remove(hash);
   }
 
   private async build(name: string, hash: string, base: ImageInfo | undefined, signal: AbortSignal, progress: ProgressListener): Promise<ImageInfo> {
@@ -245,6 +194,7 @@ export class ImageStore {
         dir,
         mirror: this.mirror,
         baseRootfs: base?.rootfs,
+        lockBase: base ? (sig) => this.lockUnchanged(base, sig) : undefined,
         log,
         signal,
         progress: (phase, message, pct) => progress({ target: name, phase, message, pct }),
@@ -258,6 +208,17 @@ export class ImageStore {
     } finally {
       await log.close();
     }
+  }
+
+  /** Locks an image and checks it is still the one the caller saw. */
+  private async lockUnchanged(image: ImageInfo, signal: AbortSignal): Promise<FileLock> {
+    const lock = await acquireFileLock(this.lockPath(image.name), signal);
+    const now = await this.readImage(image.name);
+    if (now?.contentHash !== image.contentHash || now.createdAt !== image.createdAt) {
+      await lock.release();
+      throw new Error(`image ${image.name} was replaced by another process during this build; try again`);
+    }
+    return lock;
   }
 
   private async readImage(name: string): Promise<ImageInfo | undefined> {

@@ -6,6 +6,7 @@ import { WrennError } from "@wrenn/core";
 import { hashFiles, type HashedFile } from "./content-hash.js";
 import { runLogged } from "./build-command.js";
 import { diskUsage } from "./disk-usage.js";
+import { syncToDisk } from "./unsafe-io.js";
 
 /** Bumped when the layout of the layer changes; part of its hash. */
 export const OPT_LAYER_VERSION = 1;
@@ -120,6 +121,7 @@ export async function buildOptLayer(b: OptLayerBuild): Promise<OptLayerManifest>
     nodeVersion,
   };
   await writeFile(join(b.dir, "layer.json"), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+  await syncToDisk(b.dir, b.signal);
   b.progress("done", 100);
   return manifest;
 }

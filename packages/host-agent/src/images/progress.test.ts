@@ -14,7 +14,8 @@ describe("renderProgress", () => {
     render({ target: "minimal", phase: "debootstrap", message: "unpacking a-package-with-a-very-long-name-that-does-not-fit", pct: 52 });
     render.done();
     expect(out[0]).toBe("\r[minimal] debootstrap:  40% extracting libc6\x1b[K");
-    expect(out[1]).toMatch(/^\r\[minimal\] debootstrap:  52% unpacking a-pa.*…\x1b\[K$/);
+    expect(out[1]!.startsWith("\r[minimal] debootstrap:  52% unpacking a-package")).toBe(true);
+    expect(out[1]!.endsWith("…\x1b[K")).toBe(true);
     expect(out[1]!.length).toBe(1 + 59 + 3);
     expect(out.at(-1)).toBe("\n");
   });

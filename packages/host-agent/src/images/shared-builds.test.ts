@@ -29,12 +29,20 @@ describe("SharedBuilds", () => {
     expect(builds.running()).toEqual([]);
   });
 
-  it("drops an aborting caller but keeps building for the others; the last one out aborts it", async () => {
+  it("drops an aborting caller but keeps building for the others; the last one out aborts it and waits", async () => {
     const builds = new SharedBuilds<string, string>();
     let buildSignal: AbortSignal | undefined;
+    let cleanedUp = false;
     const build = (signal: AbortSignal) => {
       buildSignal = signal;
-      return new Promise<string>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+      return new Promise<string>((_, reject) =>
+        signal.addEventListener("abort", () =>
+          setTimeout(() => {
+            cleanedUp = true;
+            reject(signal.reason);
+          }, 20),
+        ),
+      );
     };
     const c1 = new AbortController();
     const c2 = new AbortController();
@@ -46,6 +54,8 @@ describe("SharedBuilds", () => {
     c2.abort(new Error("second gave up"));
     await expect(b).rejects.toThrow("second gave up");
     expect(buildSignal!.aborted).toBe(true);
+    // The last caller hears of the abort only after the build cleaned up.
+    expect(cleanedUp).toBe(true);
     expect(builds.running()).toEqual([]);
   });
 });

@@ -13,7 +13,8 @@ interface Flight<T, P> {
 /**
  * Runs at most one build per key in this process: callers that arrive while a build runs
  * join it, receive its progress and its result. Each caller's signal only drops that
- * caller; the build itself is aborted when the last caller has gone.
+ * caller; the build itself is aborted when the last caller has gone, and that caller's
+ * promise settles once the aborted build has finished cleaning up.
  */
 export class SharedBuilds<T, P> {
   private readonly flights = new Map<string, Flight<T, P>>();
@@ -66,13 +67,13 @@ export class SharedBuilds<T, P> {
       const onAbort = (): void => {
         if (left) return;
         leave();
-        if (flight.callers === 0) {
-          // Forget the flight now: a caller arriving during the aborted build's cleanup
-          // starts a fresh build (which waits for the cleanup through the file lock).
-          if (this.flights.get(key) === flight) this.flights.delete(key);
-          flight.controller.abort(signal!.reason);
-        }
-        reject(signal!.reason);
+        if (flight.callers > 0) return reject(signal!.reason);
+        // Forget the flight now: a caller arriving during the aborted build's cleanup
+        // starts a fresh build (which waits for the cleanup through the file lock).
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+        flight.controller.abort(signal!.reason);
+        // The last caller learns of the abort once the build has cleaned up after itself.
+        void flight.promise.catch(() => {}).then(() => reject(signal!.reason));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       flight.promise.then(

@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { IpSession, type IpCommand } from "./ip-session.js";
 import type { NetNames } from "./names.js";
 import type { Slot } from "./slots.js";
@@ -86,8 +86,9 @@ export class CapsuleNetns {
       ]),
       pair.helper.run([`addr add ${slot.capsuleIp}/${slot.prefix} dev eth0`, `route add default via ${slot.hostIp}`]),
     ]);
-    pair.helper.close();
     const failed = results.find((r) => r.status === "rejected");
+    if (!failed) await waitOperUp([`/sys/class/net/${hostVeth}/operstate`, `/proc/${pair.helper.pid}/root/sys/class/net/eth0/operstate`], 1000);
+    pair.helper.close();
     if (failed) {
       await host
         .run([optional(`netns del ${netnsName}`), optional(`netns del ${pair.netns}`), optional(`link del ${hostVeth}`), optional(`link del ${pair.veth}`)])
@@ -177,6 +178,23 @@ export class CapsuleNetns {
     this.host = IpSession.open();
     this.host.catch(() => {});
     return this.host;
+  }
+}
+
+/**
+ * The kernel activates a veth end's queue when it processes the carrier-on event
+ * (asynchronously, in its linkwatch work); until then packets sent on it are dropped, and
+ * a capsule's first reply is lost (the peer retries a second later). Operstate changes in
+ * the same step, so waiting for it makes a new network usable at once. The capsule end
+ * is read through the helper's own /sys, which shows the namespace's devices. Bounded:
+ * on a very busy host it gives up quietly and the network still comes up moments later.
+ */
+async function waitOperUp(paths: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(paths.map((p) => readFile(p, "utf8").catch(() => "")));
+    if (states.every((s) => s.trim() === "up") || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 

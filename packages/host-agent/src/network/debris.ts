@@ -21,10 +21,11 @@ export interface DebrisPlan {
   unadopted: Map<number, string>;
 }
 
-export async function readHostNetState(rules: Ruleset): Promise<HostNetState> {
+/** Named namespaces and host interfaces, read from the filesystem (no process spawn). */
+export async function listNetObjects(): Promise<{ netns: string[]; links: string[] }> {
   const list = (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
   const [netns, links] = await Promise.all([list("/run/netns"), list("/sys/class/net")]);
-  return { netns, links, rules };
+  return { netns, links };
 }
 
 /**

@@ -64,3 +64,58 @@ export function removeEgressFound(rs: Ruleset, names: NetNames, slots: Iterable<
   }
   return lines.length === 0 ? undefined : ["*filter", ...lines, "COMMIT", ""].join("\n");
 }
+
+/** What EgressChains needs from iptables (global-chains.ts). */
+export interface RulesetIo {
+  save(): Promise<Ruleset>;
+  restore(input: string): Promise<void>;
+}
+
+interface EgressTarget {
+  capsuleId: string;
+  slotIndex: number;
+  hostVeth: string;
+}
+
+/** Writes and removes capsules' egress chains, one `iptables-restore` call each. */
+export class EgressChains {
+  /** Capsules whose dispatch rule is known to exist (adopted ones are checked once). */
+  private readonly verified = new Set<string>();
+
+  constructor(
+    private readonly names: NetNames,
+    private readonly io: RulesetIo,
+  ) {}
+
+  /** Sets the capsule's rules; adds the dispatch rule when it is not known to exist. */
+  async set(net: EgressTarget, rules: EgressRules, isNew = false): Promise<void> {
+    const jump = isNew || (!this.verified.has(net.capsuleId) && !this.hasJump(await this.io.save(), net));
+    await this.io.restore(applyEgress(this.names, net.slotIndex, net.capsuleId, rules, jump));
+    this.verified.add(net.capsuleId);
+  }
+
+  /**
+   * Makes sure an adopted capsule's rules exist before it runs again (a host reboot
+   * wipes them); `rules` is only called when they have to be rewritten.
+   */
+  async ensure(net: EgressTarget, rules: () => Promise<EgressRules>): Promise<void> {
+    if (this.verified.has(net.capsuleId)) return;
+    if (this.hasJump(await this.io.save(), net)) this.verified.add(net.capsuleId);
+    else await this.set(net, await rules());
+  }
+
+  async remove(slot: number, capsuleId: string): Promise<void> {
+    this.verified.delete(capsuleId);
+    try {
+      await this.io.restore(removeEgress(this.names, slot, capsuleId));
+    } catch {
+      // Partly gone already (or never complete): remove whatever is left of the slot.
+      const rest = removeEgressFound(await this.io.save(), this.names, [slot]);
+      if (rest) await this.io.restore(rest);
+    }
+  }
+
+  private hasJump(rs: Ruleset, net: EgressTarget): boolean {
+    return rulesIn(rs, "filter", this.names.egress).some((r) => targetOf(r.spec) === this.names.egressChain(net.slotIndex) && inInterfaceOf(r.spec) === net.hostVeth);
+  }
+}

@@ -1,5 +1,6 @@
 import { runTool } from "./exec.js";
 import type { NetNames } from "./names.js";
+import { RestoreBatch } from "./restore-batch.js";
 import { commentOf, hasChain, parseSave, rulesIn, targetOf, type Ruleset } from "./ruleset.js";
 
 /**
@@ -33,6 +34,8 @@ export interface GlobalChainOptions {
  * Host → capsule traffic goes through OUTPUT and needs no rule.
  */
 export class GlobalChains {
+  private readonly batch = new RestoreBatch((input) => this.restoreNow(input));
+
   constructor(private readonly o: GlobalChainOptions) {}
 
   /** Both tables, one `iptables-save` call. */
@@ -40,8 +43,12 @@ export class GlobalChains {
     return parseSave((await runTool("iptables-save", [])).stdout);
   }
 
-  /** Applies `iptables-restore --noflush` input as one transaction. */
-  async restore(input: string): Promise<void> {
+  /** Applies `iptables-restore --noflush` input atomically (possibly together with concurrent calls). */
+  restore(input: string): Promise<void> {
+    return this.batch.restore(input);
+  }
+
+  private async restoreNow(input: string): Promise<void> {
     const lines = input.split("\n");
     await runTool("iptables-restore", ["-w", "--noflush"], {
       input,

@@ -1,4 +1,4 @@
-export { NetworkManager, type NetworkManagerOptions } from "./network-manager.js";
+export { NetworkManager } from "./network-manager.js";
+export type { CapsuleNetwork, NetworkLog, NetworkManagerOptions } from "./types.js";
+export { validatePolicy, POLICY_LIMITS, type Resolve4 } from "./policy.js";
 export { SlotAllocator, type Slot } from "./slots.js";
-export { validatePolicy } from "./egress.js";
-export { defaultNames, type NetNames } from "./firewall.js";

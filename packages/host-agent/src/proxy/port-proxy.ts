@@ -5,6 +5,7 @@ import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { WrennError, isId } from "@wrenn/core";
 import type { CapsuleService } from "../capsules/types.js";
+import type { EnvdConnection } from "../envd/connection.js";
 import { endToEnd, rawRequestHead, upstreamRequestHeaders } from "./headers.js";
 
 /** Path prefix the proxy answers on: `/proxy/{capsuleId}/{port}/…`. */
@@ -16,6 +17,16 @@ interface Target {
   /** Path and query inside the capsule, starting with "/". */
   path: string;
   host: string;
+  links: CapsuleLinks;
+}
+
+/** The proxy's connections to one capsule, tied to the agent's envd connection to it. */
+interface CapsuleLinks {
+  envd: EnvdConnection;
+  /** Keeps connections to the capsule's ports alive between requests. */
+  agent: Agent;
+  /** Upgraded (WebSocket) connections. */
+  tunnels: Set<Socket>;
 }
 
 /**
@@ -23,13 +34,12 @@ interface Target {
  * the agent goes to `http://<capsule address>:<port>/rest`, streamed both ways. Upgrades
  * (WebSocket) become a raw pipe once the agent has passed the request on.
  *
- * Connections to a capsule are kept alive per capsule and dropped by
- * `disconnect(capsuleId)`: a gVisor checkpoint is refused while any is open, so the
- * manager calls it before pausing.
+ * Connections to a capsule are kept alive per capsule and dropped together with the
+ * agent's envd connection to it: a gVisor checkpoint is refused while any is open, and
+ * the manager closes the envd connection (`EnvdConnection.close()`) before pausing.
  */
 export class PortProxy {
-  private readonly agents = new Map<string, Agent>();
-  private readonly tunnels = new Map<string, Set<Socket>>();
+  private readonly links = new Map<string, CapsuleLinks>();
 
   constructor(private readonly capsules: CapsuleService) {}
 
@@ -48,15 +58,16 @@ export class PortProxy {
       method: req.method,
       path: target.path,
       headers,
-      agent: this.agentFor(target.capsuleId),
+      agent: target.links.agent,
     });
     upstream.once("response", (up) => {
       res.writeHead(up.statusCode ?? 502, endToEnd(up.headers));
-      up.once("error", () => res.destroy());
+      up.on("error", () => res.destroy());
       // pipe() rather than pipeline(): an HTTP/2 response is not a stream.Writable.
       up.pipe(res as NodeJS.WritableStream);
     });
-    upstream.once("error", (err) => {
+    // `on`, not `once`: a second error event without a listener would take the agent down.
+    upstream.on("error", (err) => {
       if (res.headersSent) res.destroy();
       else sendError(res, upstreamError(err, target));
     });
@@ -78,8 +89,7 @@ export class PortProxy {
     }
     const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: clientHost(req) });
     const upstream = connect({ host: target.host, port: target.port, noDelay: true });
-    const tunnels = this.tunnels.get(target.capsuleId) ?? new Set<Socket>();
-    this.tunnels.set(target.capsuleId, tunnels);
+    const tunnels = target.links.tunnels;
     tunnels.add(upstream);
     let connected = false;
     upstream.once("connect", () => {
@@ -89,35 +99,42 @@ export class PortProxy {
       socket.pipe(upstream);
       upstream.pipe(socket);
     });
-    upstream.once("error", (err) => {
+    upstream.on("error", (err) => {
       if (connected) socket.destroy();
       else writeRawError(socket, upstreamError(err, target));
     });
     upstream.once("close", () => {
       tunnels.delete(upstream);
-      if (tunnels.size === 0 && this.tunnels.get(target.capsuleId) === tunnels) this.tunnels.delete(target.capsuleId);
       socket.destroy();
     });
-    socket.once("error", () => upstream.destroy());
+    socket.on("error", () => upstream.destroy());
     socket.once("close", () => upstream.destroy());
   }
 
   /** Drops every connection to the capsule's ports (kept-alive and upgraded). */
   disconnect(capsuleId: string): void {
-    this.agents.get(capsuleId)?.destroy();
-    this.agents.delete(capsuleId);
-    for (const socket of this.tunnels.get(capsuleId) ?? []) socket.destroy();
-    this.tunnels.delete(capsuleId);
+    const links = this.links.get(capsuleId);
+    if (!links) return;
+    this.links.delete(capsuleId);
+    links.agent.destroy();
+    for (const socket of links.tunnels) socket.destroy();
   }
 
   close(): void {
-    for (const id of new Set([...this.agents.keys(), ...this.tunnels.keys()])) this.disconnect(id);
+    for (const id of [...this.links.keys()]) this.disconnect(id);
   }
 
-  private agentFor(capsuleId: string): Agent {
-    let agent = this.agents.get(capsuleId);
-    if (!agent) this.agents.set(capsuleId, (agent = new Agent({ keepAlive: true, maxFreeSockets: 8 })));
-    return agent;
+  /** This capsule's links, made anew for each envd connection (i.e. after every resume). */
+  private linksFor(capsuleId: string, envd: EnvdConnection): CapsuleLinks {
+    const current = this.links.get(capsuleId);
+    if (current?.envd === envd) return current;
+    if (current) this.disconnect(capsuleId);
+    const links: CapsuleLinks = { envd, agent: new Agent({ keepAlive: true, maxFreeSockets: 8 }), tunnels: new Set() };
+    this.links.set(capsuleId, links);
+    envd.onClose(() => {
+      if (this.links.get(capsuleId) === links) this.disconnect(capsuleId);
+    });
+    return links;
   }
 
   /** Parses the path and checks the capsule; marks it active. */
@@ -133,9 +150,9 @@ export class PortProxy {
       throw new WrennError("invalid_state", `capsule ${capsuleId} is ${record.status}: resume it before reaching its ports`);
     }
     // Marks the capsule active (resets its idle timer), like any other use of it.
-    this.capsules.envd(capsuleId);
+    const links = this.linksFor(capsuleId, this.capsules.envd(capsuleId));
     const path = rest === "" ? "/" : rest.startsWith("?") ? `/${rest}` : rest;
-    return { capsuleId, port, path, host: record.address };
+    return { capsuleId, port, path, host: record.address, links };
   }
 }
 
