@@ -40,9 +40,9 @@ function debootstrap(target: string, packages: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     // A private mount namespace: a failed debootstrap leaves /proc and /sys mounted in its
     // target, and the cleanup below must not recurse into them.
-    const child = spawn("unshare", ["--mount", "--propagation", "private", "--", "debootstrap", "--variant=minbase", `--include=${packages.join(",")}`, "bookworm", target, mirror], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("unshare", ["--mount", "--propagation", "private", "--", "debootstrap", "--variant=minbase", `--include=${packages.join(",")}`, "bookworm", target, mirror], { stdio: ["ignore", "pipe", "pipe"] });
     let tail = "";
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (tail = (tail + s).slice(-400)));
+    for (const stream of [child.stdout, child.stderr]) stream.setEncoding("utf8").on("data", (s: string) => (tail = (tail + s).slice(-300)));
     child.once("error", reject);
     child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`debootstrap exited with ${code}: ${tail.trim()}`))));
   });

@@ -78,6 +78,10 @@ export class CapsuleNetns {
     const host = await this.session();
     const results = await Promise.allSettled([
       host.run([
+        // Anything already carrying these names is debris (the slot and generation are
+        // ours); without this, a leftover would make the rename or attach fail.
+        optional(`link del ${hostVeth}`),
+        optional(`netns del ${netnsName}`),
         `link set ${pair.veth} name ${hostVeth}`,
         `addr add ${slot.hostIp}/${slot.prefix} dev ${hostVeth}`,
         `link set ${hostVeth} up`,
