@@ -41,7 +41,7 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
   log.info("gVisor platform chosen", { ...platform });
   const runtime = new GvisorRuntime({ binary: config.runsc, root: join(config.wrennDir, "runsc"), platform: platform.platform });
 
-  const network = new NetworkManager({ pool: config.networkPool, log });
+  const network = new NetworkManager({ pool: config.networkPool, log, agentPorts: [config.port] });
   await network.init();
 
   const imageSource: ImageSource = {
@@ -80,6 +80,8 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
       sampler.stop();
       manager.stop();
       await server.close();
+      // Capsules keep running; only the warm pool of spare namespaces goes.
+      await network.shutdown({ removeGlobal: false });
     },
   };
 }
