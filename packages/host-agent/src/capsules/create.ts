@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { WrennError } from "@wrenn/core";
 import { CapsuleDisk } from "../storage/capsule-disk.js";
 import type { CapsuleEntry } from "./entry.js";
@@ -84,6 +84,11 @@ export async function createCapsule(
     if (net.status === "fulfilled") entry.runtime.net = net.value;
     if (net.status === "rejected") throw net.reason;
     if (made.status === "rejected") throw made.reason;
+    // The capsule's hostname is its id: make it resolvable (sudo complains otherwise).
+    await writeFile(
+      join(disk.rootfs, "etc/hosts"),
+      `127.0.0.1\tlocalhost ${input.id}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+    );
     phase("disk_and_network_ms");
     await m.save(entry);
     signal?.throwIfAborted();
