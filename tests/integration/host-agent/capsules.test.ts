@@ -238,7 +238,8 @@ describe("host agent with real gVisor capsules", () => {
     const hostAddrs = execFileSync("hostname", ["-I"], { encoding: "utf8" }).trim().split(/\s+/).filter((x) => x.includes("."));
     const gateway = (await sh(a, "ip route | awk '/default/ {print $3}'")).out.trim() || bAddr.replace(/\.\d+$/, ".1");
     for (const host of [gateway, ...hostAddrs]) {
-      expect((await sh(a, `curl -s -m 2 http://${host}:${agent.port}/health || echo blocked`)).out).toContain("blocked");
+      const probe = await sh(a, `curl -s -m 2 http://${host}:${agent.port}/health || echo blocked`);
+      expect(probe.out, `capsule reached the agent at ${host}:${agent.port}`).toContain("blocked");
     }
     // B may not open connections out; A may (to the host-side peer of another network).
     expect((await sh(b, "curl -s -m 2 http://1.1.1.1/ -o /dev/null && echo out || echo blocked")).out).toContain("blocked");
