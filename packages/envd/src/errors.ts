@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import { WrennError, type ErrorCode } from "@wrenn/core";
+import { connectToWrennCode, wrennToConnectCode } from "@wrenn/netkit";
 
 /** Node's errno codes that mean something to a client, as Wrenn codes. */
 const errnoCodes: Record<string, ErrorCode> = {
@@ -40,7 +41,7 @@ const errnoMessages: Record<string, string> = {
 /** The one place envd turns any thrown value into a WrennError. */
 export function toWrennError(err: unknown): WrennError {
   if (err instanceof WrennError) return err;
-  if (err instanceof ConnectError) return new WrennError(connectToWrenn[err.code] ?? "internal_error", err.rawMessage, { cause: err });
+  if (err instanceof ConnectError) return new WrennError(connectToWrennCode[err.code] ?? "internal_error", err.rawMessage, { cause: err });
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
   if (errno && errno in errnoCodes) {
     const path = (err as NodeJS.ErrnoException).path;
@@ -50,39 +51,13 @@ export function toWrennError(err: unknown): WrennError {
   return new WrennError("internal_error", err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-const wrennToConnect: Record<ErrorCode, Code> = {
-  invalid_request: Code.InvalidArgument,
-  unauthorized: Code.Unauthenticated,
-  forbidden: Code.PermissionDenied,
-  not_found: Code.NotFound,
-  conflict: Code.AlreadyExists,
-  invalid_state: Code.FailedPrecondition,
-  too_large: Code.ResourceExhausted,
-  rate_limited: Code.ResourceExhausted,
-  internal_error: Code.Internal,
-  agent_error: Code.Unavailable,
-  host_unavailable: Code.Unavailable,
-  no_hosts_available: Code.Unavailable,
-  timeout: Code.DeadlineExceeded,
-};
 
-const connectToWrenn: Partial<Record<Code, ErrorCode>> = {
-  [Code.InvalidArgument]: "invalid_request",
-  [Code.Unauthenticated]: "unauthorized",
-  [Code.PermissionDenied]: "forbidden",
-  [Code.NotFound]: "not_found",
-  [Code.AlreadyExists]: "conflict",
-  [Code.FailedPrecondition]: "invalid_state",
-  [Code.ResourceExhausted]: "too_large",
-  [Code.DeadlineExceeded]: "timeout",
-  [Code.Unavailable]: "agent_error",
-};
 
 /** The one place envd turns any thrown value into a ConnectError for RPC clients. */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   const wrenn = toWrennError(err);
-  return new ConnectError(wrenn.message, wrennToConnect[wrenn.code], undefined, undefined, err);
+  return new ConnectError(wrenn.message, wrennToConnectCode[wrenn.code], undefined, undefined, err);
 }
 
 /** Wraps an RPC implementation so every error leaves as a proper Connect code. */

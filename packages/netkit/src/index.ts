@@ -1,1 +1,2 @@
 export * from "./dual-protocol-server.js";
+export * from "./connect-codes.js";

@@ -1,4 +1,5 @@
 import type { NetworkPolicy } from "./types.js";
+import type { CapsuleNetwork } from "../network/types.js";
 
 /**
  * What the capsule manager needs from its collaborators. main.ts adapts the concrete
@@ -13,17 +14,8 @@ export interface ImageSource {
   list(): Promise<{ name: string; contentHash: string; createdAt: number; sizeBytes: number }[]>;
 }
 
-export interface CapsuleNet {
-  capsuleId: string;
-  slotIndex: number;
-  hostIp: string;
-  capsuleIp: string;
-  netnsName: string;
-  netnsPath: string;
-  hostVeth: string;
-  generation: number;
-  policy: NetworkPolicy;
-}
+/** A capsule's network as the network module hands it out (plain JSON, persisted). */
+export type CapsuleNet = CapsuleNetwork;
 
 export interface NetworkProvider {
   create(capsuleId: string, policy: NetworkPolicy): Promise<CapsuleNet>;

@@ -1,21 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { WrennError, type ErrorCode } from "@wrenn/core";
-
-const wrennToConnect: Record<ErrorCode, Code> = {
-  invalid_request: Code.InvalidArgument,
-  unauthorized: Code.Unauthenticated,
-  forbidden: Code.PermissionDenied,
-  not_found: Code.NotFound,
-  conflict: Code.AlreadyExists,
-  invalid_state: Code.FailedPrecondition,
-  too_large: Code.ResourceExhausted,
-  rate_limited: Code.ResourceExhausted,
-  internal_error: Code.Internal,
-  agent_error: Code.Unavailable,
-  host_unavailable: Code.Unavailable,
-  no_hosts_available: Code.Unavailable,
-  timeout: Code.DeadlineExceeded,
-};
+import { WrennError } from "@wrenn/core";
+import { wrennToConnectCode } from "@wrenn/netkit";
 
 /** Node errno codes that mean "envd (or the capsule) cannot be reached". */
 const unreachable = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPIPE", "ERR_HTTP2_STREAM_CANCEL", "ERR_HTTP2_GOAWAY_SESSION"]);
@@ -35,7 +20,7 @@ export function toConnectError(err: unknown): ConnectError {
     // all), which would otherwise be sent as the agent's own.
     return new ConnectError(err.rawMessage, err.code, undefined, undefined, err);
   }
-  if (err instanceof WrennError) return new ConnectError(err.message, wrennToConnect[err.code], undefined, undefined, err);
+  if (err instanceof WrennError) return new ConnectError(err.message, wrennToConnectCode[err.code], undefined, undefined, err);
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
   if (errno && unreachable.has(errno)) {
     return new ConnectError(`cannot reach the capsule's envd (${errno}): it may be stopping or paused; retry, or check the capsule's status`, Code.Unavailable, undefined, undefined, err);
