@@ -1,6 +1,6 @@
 // Capsule lifecycle numbers through the real host agent, against plain `runsc run` as the floor.
 // Run as root: node --conditions=wrenn-source --import tsx bench/agent-capsules.ts [--n 30] [--capacity 0]
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { newId } from "@wrenn/core";
@@ -9,6 +9,7 @@ import { NetworkManager } from "@wrenn/host-agent/network";
 import { report, summarize, timeIt } from "./lib/stats.js";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "30" }, capacity: { type: "string", default: "0" } } });
+// Usage: --n <samples per latency bench> --capacity <max idle capsules to try, 0 = skip>
 const N = Number(values.n);
 const DATA_DIR = "/var/tmp/wrenn-bench-agent";
 const POOL = "10.14.0.0/16";
@@ -159,13 +160,18 @@ try {
     report({ bench: "idle_capsule_capacity", held: held.length, reached_cap: !failure, failure, seconds: (Date.now() - start) / 1000, mem_available_mb_at_end: Math.round(avail) });
     for (const capsuleId of held) await client.destroyCapsule({ capsuleId }).catch(() => {});
   }
+} catch (err) {
+  console.error("bench failed:", err);
+  process.exitCode = 1;
 } finally {
+  // Whatever is left goes through the agent, so mounts, namespaces and rules go too.
+  const left = await client.listCapsules({}).catch(() => ({ capsules: [] }));
+  for (const c of left.capsules) await client.destroyCapsule({ capsuleId: c.capsuleId }).catch(() => {});
+  await client.deleteSnapshot({ name: "bench-snap" }).catch(() => {});
   await agent.stop();
   await new NetworkManager({ pool: POOL }).shutdown();
   writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
-  try {
-    execFileSync("sh", ["-c", `grep -c ${DATA_DIR} /proc/self/mounts || true`]);
-  } finally {
-    rmSync(DATA_DIR, { recursive: true, force: true });
-  }
+  const mounted = readFileSync("/proc/self/mounts", "utf8").includes(DATA_DIR);
+  if (mounted) console.error(`not removing ${DATA_DIR}: something is still mounted under it`);
+  else rmSync(DATA_DIR, { recursive: true, force: true });
 }

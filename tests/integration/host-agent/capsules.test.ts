@@ -225,6 +225,30 @@ describe("host agent with real gVisor capsules", () => {
     expect((await sh(neighbour, "echo fine")).out).toBe("fine\n");
   });
 
+  it("bounds the writable layer by disk_mb and reports guest metrics and host stats", async () => {
+    const id = await create({ diskMb: 300 });
+    const fill = await sh(id, "head -c 400000000 /dev/zero > /home/user/fill 2>&1; echo rc=$?");
+    expect(fill.out).toMatch(/No space left on device/);
+    expect((await sh(id, "echo still-here")).out).toBe("still-here\n");
+    const deadline = Date.now() + 10_000;
+    let points: Awaited<ReturnType<typeof agent.client.getCapsuleMetrics>>["points"] = [];
+    while (Date.now() < deadline && points.length < 2) {
+      await sleep(500);
+      points = (await agent.client.getCapsuleMetrics({ capsuleId: id })).points;
+    }
+    const last = points.at(-1)!;
+    expect(Number(last.diskBytes)).toBeGreaterThan(250 * 1024 * 1024);
+    expect(Number(last.diskBytes)).toBeLessThanOrEqual(300 * 1024 * 1024);
+    expect(Number(last.memBytes)).toBeGreaterThan(0);
+    expect(Number(last.memBytes)).toBeLessThanOrEqual(512 * 1024 * 1024);
+    const flushed = await agent.client.flushCapsuleMetrics({ capsuleId: id });
+    expect(flushed.tier1s.length).toBeGreaterThanOrEqual(points.length);
+    const stats = await agent.client.getHostStats({});
+    expect(stats.capsulesRunning).toBeGreaterThanOrEqual(1);
+    expect(stats.runtime).toBe("gvisor");
+    await sh(id, "rm -f /home/user/fill");
+  });
+
   it("isolates capsules from each other and from the host, and enforces egress policy", async () => {
     const a = await create();
     const b = await create({ network: { egress: EgressMode.DENY_ALL, allowCidrs: [], allowDomains: [] } });
