@@ -12,21 +12,48 @@ import { readMemoryUsage } from "./http/metrics.js";
 export class OomGuard {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private running = false;
   kills = 0;
 
   constructor(
     private readonly deps: { state: EnvdState; log: Logger; intervalMs?: number; procRoot?: string },
   ) {}
 
+  /**
+   * Polls fast only when it matters: every second while usage is under half the limit,
+   * then faster as it approaches (inside gVisor every /proc read is a costly syscall, and
+   * an idle capsule must stay nearly free).
+   */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.check(), this.deps.intervalMs ?? 50);
-    this.timer.unref();
+    if (this.running) return;
+    this.running = true;
+    const tick = async (): Promise<void> => {
+      if (!this.running) return;
+      const delay = await this.nextDelay();
+      if (!this.running) return;
+      this.timer = setTimeout(() => void this.check().finally(tick), delay);
+      this.timer.unref();
+    };
+    void tick();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private async nextDelay(): Promise<number> {
+    const fixed = this.deps.intervalMs;
+    if (fixed !== undefined) return fixed;
+    const limit = this.deps.state.memoryLimitBytes;
+    if (!limit) return 1000;
+    try {
+      const ratio = (await readMemoryUsage(this.deps.procRoot)).used / limit;
+      return ratio < 0.5 ? 1000 : ratio < 0.8 ? 200 : 25;
+    } catch {
+      return 1000;
+    }
   }
 
   /** One check: returns the pid it killed, if any. */
