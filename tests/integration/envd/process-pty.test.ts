@@ -56,10 +56,18 @@ describe("envd process PTY", () => {
     const stream = client.start({ process: { cmd: "cat" }, pty: { size: { cols: 80, rows: 24 } } });
     const it = stream[Symbol.asyncIterator]();
     const pid = ((await it.next()).value?.event?.event.value as { pid: number }).pid;
-    await client.sendInput({ process: { selector: { case: "pid", value: pid } }, input: { input: { case: "pty", value: text("hello\n\x04") } } });
-    const rest = await collect({ [Symbol.asyncIterator]: () => it });
+    const selector = { selector: { case: "pid" as const, value: pid } };
+    await client.sendInput({ process: selector, input: { input: { case: "pty", value: text("hello\n") } } });
     // The terminal echoes the input and cat writes it back, both with CRLF.
-    expect(rest.pty).toContain("hello\r\nhello\r\n");
+    let seen = "";
+    while (!seen.includes("hello\r\nhello\r\n")) {
+      const next = await it.next();
+      const event = next.value?.event?.event;
+      if (next.done || event?.case === "end") throw new Error(`cat ended before echoing: ${JSON.stringify(seen)}`);
+      if (event?.case === "data" && event.value.output.case === "pty") seen += Buffer.from(event.value.output.value).toString();
+    }
+    await client.sendInput({ process: selector, input: { input: { case: "pty", value: text("\x04") } } });
+    const rest = await collect({ [Symbol.asyncIterator]: () => it });
     expect(rest.end?.exitCode).toBe(0);
   });
 

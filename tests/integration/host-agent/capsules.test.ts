@@ -227,8 +227,9 @@ describe("host agent with real gVisor capsules", () => {
 
   it("bounds the writable layer by disk_mb and reports guest metrics and host stats", async () => {
     const id = await create({ diskMb: 300 });
-    const fill = await sh(id, "head -c 400000000 /dev/zero > /home/user/fill 2>&1; echo rc=$?");
-    expect(fill.out).toMatch(/No space left on device/);
+    const fill = await sh(id, "head -c 400000000 /dev/zero > /home/user/fill; echo rc=$?");
+    expect(fill.out).toBe("rc=1\n");
+    expect(fill.err).toMatch(/No space left on device/);
     expect((await sh(id, "echo still-here")).out).toBe("still-here\n");
     const deadline = Date.now() + 10_000;
     let points: Awaited<ReturnType<typeof agent.client.getCapsuleMetrics>>["points"] = [];
