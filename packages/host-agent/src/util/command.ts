@@ -13,6 +13,8 @@ export interface CommandOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Adds context to the failure detail (e.g. the input line a batch command choked on). */
+  explain?: (detail: string) => string;
 }
 
 /**
@@ -31,7 +33,11 @@ export function runCommand(cmd: string, args: string[], options: CommandOptions 
     const err: Buffer[] = [];
     child.stdout!.on("data", (b: Buffer) => out.push(b));
     child.stderr!.on("data", (b: Buffer) => err.push(b));
-    if (options.input !== undefined) child.stdin!.end(options.input);
+    if (options.input !== undefined) {
+      // A command that fails early closes its stdin; its exit status tells the story.
+      child.stdin!.on("error", () => {});
+      child.stdin!.end(options.input);
+    }
     let timedOut = false;
     const timer =
       options.timeoutMs === undefined
@@ -50,9 +56,8 @@ export function runCommand(cmd: string, args: string[], options: CommandOptions 
       const stdout = Buffer.concat(out).toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
       if (code === 0) return resolve({ stdout, stderr });
-      const why = timedOut
-        ? `timed out after ${options.timeoutMs} ms`
-        : (stderr.trim() || stdout.trim() || `exit ${code ?? sig}`).split("\n").slice(-5).join(" | ");
+      const detail = (options.explain ?? ((d: string) => d))(stderr.trim() || stdout.trim() || `exit ${code ?? sig}`);
+      const why = timedOut ? `timed out after ${options.timeoutMs} ms` : detail.split("\n").filter(Boolean).slice(-5).join(" | ");
       // The whole stderr rides along as the cause, for callers that classify failures.
       reject(new WrennError(timedOut ? "timeout" : "internal_error", `${describe(cmd, args)} failed: ${why}`, { cause: new Error(stderr) }));
     });
