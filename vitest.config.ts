@@ -8,6 +8,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    globalSetup: ["tests/setup/build-envd.ts"],
+    globalSetup: ["tests/setup/build-envd.ts", "tests/setup/build-cli.ts", "tests/setup/postgres.ts"],
   },
 });

@@ -10,6 +10,7 @@ export const idPrefixes = {
   build: "bld-",
   channel: "ch-",
   audit: "log-",
+  template: "tpl-",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

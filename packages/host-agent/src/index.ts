@@ -1,1 +1,3 @@
-export {};
+export { startAgent, type Agent } from "./agent.js";
+export { parseAgentConfig, AGENT_DEFAULT_PORT, type AgentConfig } from "./config.js";
+export type { Logger } from "./capsules/internals.js";

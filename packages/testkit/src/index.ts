@@ -1,3 +1,5 @@
 export * from "./envd.js";
 export * from "./agent.js";
 export * from "./host-resources.js";
+export * from "./postgres.js";
+export * from "./db-backends.js";

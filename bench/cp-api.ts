@@ -1,0 +1,118 @@
+// Control plane overhead, measured against the host agent it drives, in the same run:
+//  1. exec: REST `POST /v1/capsules/{id}/exec` of `echo hi` vs the agent's Exec RPC (N = 500)
+//  2. create: REST `POST /v1/capsules` vs the agent's CreateCapsule (N = 10 each, destroyed after)
+//  3. load: 50 concurrent clients doing REST exec for 60 s: throughput, p50/p99, errors
+// Everything runs under a real `wrenn up` (built CLI) on its own data dir, ports and pool.
+// Targets (issue 4): exec overhead p50 ≤ 2 ms, create overhead p50 ≤ 10 ms, zero errors.
+// Run: npm run build && npm run bench -- cp-api   (BENCH_N, BENCH_CREATE_N, BENCH_LOAD_SEC, BENCH_CLIENTS)
+import { readFileSync } from "node:fs";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { newId } from "@wrenn/core";
+import { HostAgentService } from "@wrenn/proto/hostagent/v1";
+import { removeWrennUpData, startWrennUp } from "../tests/e2e/support/wrenn-up.js";
+import { report, summarize } from "./lib/stats.js";
+
+const N = Number(process.env.BENCH_N ?? 500);
+const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 10);
+const LOAD_SEC = Number(process.env.BENCH_LOAD_SEC ?? 60);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const DATA_DIR = "/var/tmp/wrenn-bench-cp";
+const POOL = "10.45.0.0/16";
+const PORT = 19925;
+const AGENT_PORT = 19926;
+
+async function main(): Promise<void> {
+  const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+  const up = await startWrennUp({ dataDir: DATA_DIR, port: PORT, agentPort: AGENT_PORT, pool: POOL });
+  const agent = createClient(HostAgentService, createConnectTransport({ baseUrl: `http://127.0.0.1:${AGENT_PORT}`, httpVersion: "2" }));
+  const headers = { "x-api-key": up.apiKey, "content-type": "application/json" };
+  const rest = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(up.url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  try {
+    const capsule = await rest("POST", "/v1/capsules", { template: "minimal" });
+    const id = capsule.id as string;
+    const viaRest = async (): Promise<void> => {
+      const out = await rest("POST", `/v1/capsules/${id}/exec`, { cmd: "echo", args: ["hi"] });
+      if (out.stdout !== "hi\n") throw new Error(`unexpected stdout ${JSON.stringify(out.stdout)}`);
+    };
+    const viaAgent = async (): Promise<void> => {
+      const out = await agent.exec({ capsuleId: id, cmd: "echo", args: ["hi"] });
+      if (Buffer.from(out.stdout).toString() !== "hi\n") throw new Error("unexpected stdout");
+    };
+    const time = async (samples: number[], fn: () => Promise<void>): Promise<void> => {
+      const start = process.hrtime.bigint();
+      await fn();
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    };
+
+    // 1. exec, alternating rounds of 50 so background noise hits both sides alike
+    for (let i = 0; i < 20; i++) {
+      await viaRest();
+      await viaAgent();
+    }
+    const exec = { rest: [] as number[], agent: [] as number[] };
+    for (let done = 0; done < N; done += 50) {
+      for (let i = 0; i < 50; i++) await time(exec.rest, viaRest);
+      for (let i = 0; i < 50; i++) await time(exec.agent, viaAgent);
+    }
+    const execRest = summarize(exec.rest);
+    const execAgent = summarize(exec.agent);
+    report({ name: "cp.exec.rest_ms", ...execRest });
+    report({ name: "cp.exec.agent_rpc_ms", ...execAgent });
+    report({ name: "cp.exec.overhead_ms", p50: +(execRest.p50 - execAgent.p50).toFixed(3), p99: +(execRest.p99 - execAgent.p99).toFixed(3) });
+
+    // 2. create (each destroyed right after, outside the timing)
+    const create = { rest: [] as number[], agent: [] as number[] };
+    for (let i = 0; i < CREATE_N; i++) {
+      let restId = "";
+      await time(create.rest, async () => {
+        restId = (await rest("POST", "/v1/capsules", { template: "minimal" })).id;
+      });
+      await rest("DELETE", `/v1/capsules/${restId}`);
+      const agentId = newId("capsule");
+      await time(create.agent, async () => {
+        await agent.createCapsule({ capsuleId: agentId, template: "minimal", vcpus: 1, memoryMb: 512, diskMb: 4096, timeoutSec: 300 });
+      });
+      await agent.destroyCapsule({ capsuleId: agentId });
+    }
+    const createRest = summarize(create.rest);
+    const createAgent = summarize(create.agent);
+    report({ name: "cp.create.rest_ms", ...createRest });
+    report({ name: "cp.create.agent_rpc_ms", ...createAgent });
+    report({ name: "cp.create.overhead_ms", p50: +(createRest.p50 - createAgent.p50).toFixed(3) });
+
+    // 3. sustained load
+    const load: number[] = [];
+    let errors = 0;
+    const firstErrors: string[] = [];
+    const deadline = Date.now() + LOAD_SEC * 1000;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (Date.now() < deadline) {
+          try {
+            await time(load, viaRest);
+          } catch (err) {
+            errors++;
+            if (firstErrors.length < 3) firstErrors.push((err as Error).message);
+          }
+        }
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    report({ name: "cp.load.exec_ms", ...summarize(load) });
+    report({ name: "cp.load", clients: CLIENTS, seconds: +seconds.toFixed(1), requests: load.length, rps: +(load.length / seconds).toFixed(1), errors, firstErrors });
+    await rest("DELETE", `/v1/capsules/${id}`);
+  } finally {
+    await up.stop();
+    const left = await removeWrennUpData(DATA_DIR, POOL, forwarding);
+    console.error(`leftovers: ${JSON.stringify(left)}`);
+  }
+}
+
+await main();

@@ -1,0 +1,35 @@
+import { loadConfig, startControlPlane } from "@wrenn/control-plane";
+import { parseAgentConfig, startAgent } from "@wrenn/host-agent";
+import { assertPrerequisites } from "../prereqs.js";
+
+/** Resolves once SIGINT or SIGTERM arrives (then runs `stop`). */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      void stop().finally(resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** `wrenn cp`: the control plane alone (stateless with DATABASE_URL), configured by environment. */
+export async function runControlPlane(): Promise<void> {
+  const config = loadConfig();
+  const cp = await startControlPlane(config);
+  process.stdout.write(`wrenn control plane listening on ${cp.url} (database: ${cp.database.kind}, agent: ${config.agentUrl})\n`);
+  await untilSignal(() => cp.close());
+}
+
+/** `wrenn agent`: the host agent alone; capsules keep running when it stops. */
+export async function runAgent(args: string[]): Promise<void> {
+  const config = parseAgentConfig(args);
+  assertPrerequisites(config.runsc);
+  const write = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+  const agent = await startAgent(config, { info: write("info"), warn: write("warn"), error: write("error") }, { progress: true });
+  process.stdout.write(`wrenn host agent listening on ${config.host}:${agent.port} (data: ${config.wrennDir})\n`);
+  await untilSignal(() => agent.stop());
+}

@@ -1,0 +1,64 @@
+import { WrennError } from "@wrenn/core";
+import { findActiveApiKeyByHash, findMembership, findUserById, touchApiKey, type TeamRole } from "@wrenn/db";
+import type { Deps } from "../deps.js";
+import { verifyUserToken } from "./jwt.js";
+import { apiKeyPattern, sha256Hex } from "./secrets.js";
+
+/** Who is calling, and for which team. Every team-scoped query filters on `teamId`. */
+export interface AuthContext {
+  kind: "api_key" | "user";
+  teamId: string;
+  /** The user behind a JWT, or the user who created the API key (may be null). */
+  userId: string | null;
+  apiKeyId: string | null;
+  /** The user's role in the team (JWT only). */
+  role: TeamRole | null;
+  isAdmin: boolean;
+}
+
+/** The audit actor for a request. */
+export function actorOf(auth: AuthContext): { actorType: "user" | "api_key"; actorId: string | null } {
+  return auth.kind === "api_key" ? { actorType: "api_key", actorId: auth.apiKeyId } : { actorType: "user", actorId: auth.userId };
+}
+
+/** Minimum interval between `last_used_at` writes for one key. */
+const TOUCH_INTERVAL_MS = 30_000;
+const lastTouched = new Map<string, number>();
+
+async function fromApiKey(deps: Deps, key: string): Promise<AuthContext> {
+  if (!apiKeyPattern.test(key)) throw new WrennError("unauthorized", "the API key is malformed: keys look like wrn_ followed by 32 hex characters");
+  const row = await findActiveApiKeyByHash(deps.db, sha256Hex(key));
+  if (!row) throw new WrennError("unauthorized", "the API key is unknown or revoked; create a new one with `wrenn key create`");
+  const now = Date.now();
+  if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
+    lastTouched.set(row.id, now);
+    await touchApiKey(deps.db, row.id, new Date(now));
+  }
+  return { kind: "api_key", teamId: row.team_id, userId: row.created_by, apiKeyId: row.id, role: null, isAdmin: false };
+}
+
+async function fromJwt(deps: Deps, token: string): Promise<AuthContext> {
+  const claims = await verifyUserToken(deps.config.jwtSecret, token);
+  const user = await findUserById(deps.db, claims.userId);
+  if (!user || user.status !== "active") throw new WrennError("unauthorized", "the account no longer exists or is disabled");
+  const membership = await findMembership(deps.db, claims.userId, claims.teamId);
+  if (!membership) throw new WrennError("unauthorized", "you are no longer a member of this team; log in again");
+  return { kind: "user", teamId: claims.teamId, userId: user.id, apiKeyId: null, role: membership.role, isAdmin: user.is_admin };
+}
+
+/** Authenticates a credential: an API key (`wrn_…`) or a user JWT. */
+export function authenticateToken(deps: Deps, token: string): Promise<AuthContext> {
+  return token.startsWith("wrn_") ? fromApiKey(deps, token) : fromJwt(deps, token);
+}
+
+/** The credential in request headers (`X-API-Key` or `Authorization: Bearer`), if any. */
+export function credentialFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const key = headers["x-api-key"];
+  if (typeof key === "string" && key !== "") return key.trim();
+  const authz = headers.authorization;
+  if (typeof authz === "string") {
+    const match = /^Bearer\s+(.+)$/i.exec(authz.trim());
+    if (match) return match[1]!.trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+}
+
+export interface ControlPlaneConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PostgreSQL URL; unset = embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  /** Base URL of the one host agent this control plane drives (until the fleet lands). */
+  agentUrl: string;
+  /** HS256 secret for user JWTs (≥ 32 bytes). */
+  jwtSecret: Uint8Array;
+  /** Public base URL, used in e-mailed links. */
+  publicUrl: string;
+  /** Domain for host-based port URLs: `{port}-{capsuleId}.{domain}`. */
+  domain: string;
+  smtp?: SmtpConfig;
+  /** Seconds between reconciler passes; 0 disables it. */
+  reconcileIntervalSec: number;
+  /** Log level for pino. */
+  logLevel: string;
+  /** The dashboard's static files; default: packages/dashboard/dist of this checkout. */
+  dashboardDir?: string;
+}
+
+/** The JWT secret persists in the data directory so tokens survive restarts. */
+function loadJwtSecret(dataDir: string, fromEnv: string | undefined): Uint8Array {
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new Error("WRENN_JWT_SECRET must be at least 32 characters");
+    return new TextEncoder().encode(fromEnv);
+  }
+  const file = join(dataDir, "jwt-secret");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString("base64url"), { mode: 0o600, flag: "wx" });
+  }
+  return new TextEncoder().encode(readFileSync(file, "utf8").trim());
+}
+
+function intFrom(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Configuration from environment variables (documented in the README), with overrides. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
+  const dataDir = overrides.dataDir ?? env.WRENN_DATA_DIR ?? "/var/lib/wrenn";
+  const host = overrides.host ?? env.WRENN_CP_HOST ?? "127.0.0.1";
+  const port = overrides.port ?? intFrom(env.WRENN_CP_PORT, 9725, "WRENN_CP_PORT");
+  const smtpHost = env.WRENN_SMTP_HOST;
+  const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL;
+  return {
+    host,
+    port,
+    dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    agentUrl: overrides.agentUrl ?? env.WRENN_AGENT_URL ?? "http://127.0.0.1:9726",
+    jwtSecret: overrides.jwtSecret ?? loadJwtSecret(dataDir, env.WRENN_JWT_SECRET),
+    publicUrl: overrides.publicUrl ?? env.WRENN_PUBLIC_URL ?? `http://${host}:${port}`,
+    domain: overrides.domain ?? env.WRENN_DOMAIN ?? "localhost",
+    ...(overrides.smtp
+      ? { smtp: overrides.smtp }
+      : smtpHost
+        ? {
+            smtp: {
+              host: smtpHost,
+              port: intFrom(env.WRENN_SMTP_PORT, 587, "WRENN_SMTP_PORT"),
+              secure: env.WRENN_SMTP_SECURE === "true",
+              ...(env.WRENN_SMTP_USER ? { user: env.WRENN_SMTP_USER } : {}),
+              ...(env.WRENN_SMTP_PASSWORD ? { password: env.WRENN_SMTP_PASSWORD } : {}),
+              from: env.WRENN_SMTP_FROM ?? "Wrenn <wrenn@localhost>",
+            },
+          }
+        : {}),
+    reconcileIntervalSec: overrides.reconcileIntervalSec ?? intFrom(env.WRENN_RECONCILE_INTERVAL_SEC, 5, "WRENN_RECONCILE_INTERVAL_SEC"),
+    logLevel: overrides.logLevel ?? env.WRENN_LOG_LEVEL ?? "info",
+    ...((overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR) ? { dashboardDir: overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR } : {}),
+  };
+}

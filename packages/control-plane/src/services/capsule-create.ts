@@ -1,0 +1,114 @@
+import { WrennError, newId } from "@wrenn/core";
+import { insertAudit, insertCapsule, transitionCapsule, type Capsule } from "@wrenn/db";
+import { EgressMode } from "@wrenn/proto/hostagent/v1";
+import type { FastifyBaseLogger } from "fastify";
+import { actorOf, type AuthContext } from "../auth/context.js";
+import type { Deps } from "../deps.js";
+import { toWrennError } from "../http/errors.js";
+import { agentFacts, isAgentNotFound } from "./capsule-agent-sync.js";
+import { resolveTemplate, unknownTemplate } from "./capsule-templates.js";
+
+/**
+ * Disk for REST-created capsules: not part of the public create body yet, so every capsule
+ * gets the agent's default writable layer size.
+ */
+export const DEFAULT_DISK_MB = 4096;
+
+export interface NetworkInput {
+  egress: "allow_all" | "deny_all" | "allow_list";
+  allow_cidrs: string[];
+  allow_domains: string[];
+}
+
+export interface CreateCapsuleInput {
+  template: string;
+  vcpus: number;
+  memory_mb: number;
+  timeout_sec: number;
+  metadata: Record<string, string>;
+  network: NetworkInput;
+  envs: Record<string, string>;
+}
+
+const egressModes: Record<NetworkInput["egress"], EgressMode> = {
+  allow_all: EgressMode.ALLOW_ALL,
+  deny_all: EgressMode.DENY_ALL,
+  allow_list: EgressMode.ALLOW_LIST,
+};
+
+/**
+ * Creates a capsule synchronously: a `pending` row, the agent's CreateCapsule, then the
+ * row `running`. Any failure leaves the row in `error` with the reason and nothing
+ * running on the host.
+ */
+export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger): Promise<Capsule> {
+  const template = await resolveTemplate(deps, auth.teamId, input.template);
+  const id = newId("capsule");
+  await insertCapsule(deps.db, {
+    id,
+    team_id: auth.teamId,
+    host_id: deps.agent.hostId,
+    template: template.name,
+    status: "pending",
+    vcpus: input.vcpus,
+    memory_mb: input.memory_mb,
+    disk_mb: DEFAULT_DISK_MB,
+    timeout_sec: input.timeout_sec,
+    metadata: JSON.stringify(input.metadata),
+    network: JSON.stringify(input.network),
+    error: null,
+    created_by: auth.userId ?? auth.apiKeyId,
+  });
+  try {
+    const { capsule: info } = await deps.agent.client.createCapsule({
+      capsuleId: id,
+      template: template.agentName,
+      vcpus: input.vcpus,
+      memoryMb: input.memory_mb,
+      diskMb: DEFAULT_DISK_MB,
+      timeoutSec: input.timeout_sec,
+      envs: input.envs,
+      metadata: input.metadata,
+      network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
+    });
+    if (!info) throw new WrennError("agent_error", "the host agent created the capsule but did not describe it");
+    const row = await transitionCapsule(deps.db, id, ["pending"], { ...agentFacts(info), status: "running", host_id: deps.agent.hostId });
+    if (!row) throw new WrennError("conflict", `capsule ${id} was destroyed while it was being created`);
+    await insertAudit(deps.db, {
+      teamId: auth.teamId,
+      ...actorOf(auth),
+      action: "capsule.create",
+      resourceType: "capsule",
+      resourceId: id,
+      metadata: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb },
+    });
+    return row;
+  } catch (err) {
+    const public_ = isAgentNotFound(err) ? await unknownTemplate(deps, auth.teamId, template.name) : toWrennError(err);
+    await failCreate(deps, auth, id, public_, log);
+    throw public_;
+  }
+}
+
+/** Marks a failed create and makes sure the agent holds nothing for it. */
+async function failCreate(deps: Deps, auth: AuthContext, id: string, err: WrennError, log: FastifyBaseLogger): Promise<void> {
+  log.warn({ capsuleId: id, code: err.code, err: err.cause ?? err }, "capsule create failed");
+  try {
+    await deps.agent.client.destroyCapsule({ capsuleId: id });
+  } catch (destroyErr) {
+    if (!isAgentNotFound(destroyErr)) log.error({ capsuleId: id, err: destroyErr }, "could not destroy a capsule whose create failed");
+  }
+  try {
+    await transitionCapsule(deps.db, id, ["pending", "running"], { status: "error", error: err.message });
+    await insertAudit(deps.db, {
+      teamId: auth.teamId,
+      ...actorOf(auth),
+      action: "capsule.create_failed",
+      resourceType: "capsule",
+      resourceId: id,
+      metadata: { code: err.code, error: err.message },
+    });
+  } catch (dbErr) {
+    log.error({ capsuleId: id, err: dbErr }, "could not record a failed capsule create");
+  }
+}

@@ -1,0 +1,161 @@
+/** The API's JSON as the dashboard reads it (snake_case, as on the wire). */
+
+export type Role = "owner" | "admin" | "member";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  status: string;
+  is_admin: boolean;
+  default_team_id: string | null;
+  created_at: string;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  is_byoc: boolean;
+  role: Role;
+  created_at: string;
+}
+
+export interface Session {
+  token: string;
+  expires_at: string;
+  user: User;
+  team: Team;
+}
+
+export interface Member {
+  user_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  joined_at: string;
+}
+
+export interface Capsule {
+  id: string;
+  status: string;
+  template: string;
+  vcpus: number;
+  memory_mb: number;
+  timeout_sec: number;
+  created_at: string;
+  started_at: string | null;
+  last_active_at: string | null;
+  host_id: string | null;
+  metadata: Record<string, string>;
+  envd_version: string;
+  error?: string;
+}
+
+export interface MetricPoint {
+  ts: string;
+  cpu_pct: number;
+  mem_bytes: number;
+  disk_bytes: number;
+}
+
+export interface Template {
+  name: string;
+  type: string;
+  base_template?: string;
+  vcpus?: number;
+  memory_mb?: number;
+  size_bytes?: number;
+  created_at?: string | null;
+  created_by?: string | null;
+  capsule_id?: string | null;
+}
+
+export interface FileEntry {
+  name: string;
+  path: string;
+  type: "file" | "directory" | "symlink" | string;
+  size: number;
+  mode: number;
+  permissions: string;
+  owner: string;
+  group: string;
+  modified_at: string | null;
+  symlink_target?: string;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  tag: string;
+  cmd: string;
+  args: string[];
+  cwd?: string;
+  pty?: boolean;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_by: string | null;
+  created_by_email?: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_email?: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface TeamTotals {
+  running: number;
+  vcpus: number;
+  memory_mb: number;
+}
+
+export interface TeamStats {
+  range: string;
+  current: TeamTotals;
+  points: (TeamTotals & { ts: string })[];
+}
+
+export interface DailyUsage {
+  day: string;
+  cpu_minutes: number;
+  ram_mb_minutes: number;
+}
+
+export interface Host {
+  id: string;
+  type: string;
+  team_id: string | null;
+  address: string;
+  status: string;
+  arch: string;
+  cpu_cores: number;
+  memory_mb: number;
+  disk_gb: number;
+  tags: string[];
+  last_heartbeat_at: string | null;
+  created_at: string;
+}
+
+export interface Build {
+  id: string;
+  name: string;
+  status: string;
+  base_template?: string;
+  created_at: string;
+  finished_at?: string | null;
+}

@@ -1,0 +1,14 @@
+export { openDatabase, type OpenDatabaseOptions, type WrennDatabase } from "./open.js";
+export { migrate, pendingMigrations } from "./migrate.js";
+export * from "./schema.js";
+export { Kysely, sql, type Transaction } from "kysely";
+export { acquireDirectoryLock, type DirectoryLock } from "./lock.js";
+export * from "./repos/users.js";
+export * from "./repos/teams.js";
+export * from "./repos/api-keys.js";
+export * from "./repos/audit.js";
+export * from "./repos/tokens.js";
+export * from "./repos/outbox.js";
+export * from "./repos/capsules.js";
+export * from "./repos/templates.js";
+export * from "./repos/metrics.js";

@@ -1,0 +1,196 @@
+/**
+ * Kysely table types for migrations/*.sql. Keep them in step with the SQL: a column added
+ * there is added here in the same commit.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** bigint / bigserial come back as strings from both drivers. */
+type Int8 = ColumnType<string, number | bigint | string, number | bigint | string>;
+
+export type TeamRole = "owner" | "admin" | "member";
+export type UserStatus = "pending" | "active" | "disabled";
+export type CapsuleStatus = "pending" | "running" | "paused" | "stopped" | "error" | "missing";
+export type HostStatus = "pending" | "online" | "unreachable" | "draining";
+export type TokenKind = "activation" | "password_reset" | "host_registration";
+export type ActorType = "user" | "api_key" | "system" | "host";
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  is_byoc: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: Generated<string>;
+  password_hash: string;
+  status: Generated<UserStatus>;
+  is_admin: Generated<boolean>;
+  default_team_id: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface UsersTeamsTable {
+  user_id: string;
+  team_id: string;
+  role: TeamRole;
+  created_at: DefaultTimestamp;
+}
+
+export interface TeamApiKeysTable {
+  id: string;
+  team_id: string;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface OneTimeTokensTable {
+  token_hash: string;
+  kind: TokenKind;
+  user_id: string | null;
+  host_id: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<Int8>;
+  to_address: string;
+  subject: string;
+  body: string;
+  created_at: DefaultTimestamp;
+  sent_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface HostsTable {
+  id: string;
+  type: Generated<"regular" | "byoc">;
+  team_id: string | null;
+  address: Generated<string>;
+  status: Generated<HostStatus>;
+  arch: Generated<string>;
+  cpu_cores: Generated<number>;
+  memory_mb: Generated<number>;
+  disk_gb: Generated<number>;
+  tags: ColumnType<string[], string | undefined, string>;
+  last_heartbeat_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface TemplatesTable {
+  id: string;
+  name: string;
+  team_id: string | null;
+  kind: "image" | "snapshot";
+  agent_name: string;
+  base_template: Generated<string>;
+  vcpus: Generated<number>;
+  memory_mb: Generated<number>;
+  size_bytes: ColumnType<string, number | string | undefined, number | string>;
+  host_id: string | null;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface CapsulesTable {
+  id: string;
+  team_id: string;
+  host_id: string | null;
+  template: string;
+  status: CapsuleStatus;
+  vcpus: number;
+  memory_mb: number;
+  disk_mb: Generated<number>;
+  timeout_sec: Generated<number>;
+  metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  network: ColumnType<Record<string, unknown>, string | undefined, string>;
+  public_ports: Generated<boolean>;
+  envd_version: Generated<string>;
+  error: string | null;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  started_at: Timestamp | null;
+  last_active_at: Timestamp | null;
+  paused_at: Timestamp | null;
+  stopped_at: Timestamp | null;
+}
+
+export interface CapsuleMetricPointsTable {
+  capsule_id: string;
+  ts: Timestamp;
+  cpu_pct: number;
+  mem_bytes: Int8;
+  disk_bytes: Int8;
+}
+
+export interface TeamMetricSnapshotsTable {
+  team_id: string;
+  ts: Timestamp;
+  running: number;
+  vcpus: number;
+  memory_mb: Int8;
+}
+
+export interface DailyUsageTable {
+  team_id: string;
+  /** `date` columns are read as 'YYYY-MM-DD' strings on both back ends (parsers set in open.ts). */
+  day: string;
+  cpu_minutes: Generated<number>;
+  ram_mb_minutes: Generated<number>;
+}
+
+export interface AuditLogsTable {
+  seq: Generated<Int8>;
+  id: string;
+  team_id: string | null;
+  actor_type: ActorType;
+  actor_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  users: UsersTable;
+  users_teams: UsersTeamsTable;
+  team_api_keys: TeamApiKeysTable;
+  one_time_tokens: OneTimeTokensTable;
+  email_outbox: EmailOutboxTable;
+  hosts: HostsTable;
+  templates: TemplatesTable;
+  capsules: CapsulesTable;
+  capsule_metric_points: CapsuleMetricPointsTable;
+  team_metric_snapshots: TeamMetricSnapshotsTable;
+  daily_usage: DailyUsageTable;
+  audit_logs: AuditLogsTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type User = Selectable<UsersTable>;
+export type Membership = Selectable<UsersTeamsTable>;
+export type ApiKey = Selectable<TeamApiKeysTable>;
+export type Host = Selectable<HostsTable>;
+export type Template = Selectable<TemplatesTable>;
+export type Capsule = Selectable<CapsulesTable>;
+export type NewCapsule = Insertable<CapsulesTable>;
+export type CapsuleUpdate = Updateable<CapsulesTable>;
+export type AuditLog = Selectable<AuditLogsTable>;
