@@ -4,7 +4,7 @@ export default defineConfig({
   resolve: { conditions: ["wrenn-source"] },
   ssr: { resolve: { conditions: ["wrenn-source"], externalConditions: ["wrenn-source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "tests/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "tests/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

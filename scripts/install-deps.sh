@@ -9,7 +9,7 @@ log() { printf '\033[1m[wrenn setup]\033[0m %s\n' "$*" >&2; }
 need_apt=()
 for bin_pkg in "ip:iproute2" "iptables:iptables" "ps:procps" "curl:curl" "debootstrap:debootstrap" "python3:python3" \
                "mkfs.ext4:e2fsprogs" "unshare:util-linux" "losetup:mount" "apt-get:apt" "hostname:hostname" \
-               "/usr/lib/postgresql/15/bin/initdb:postgresql"; do
+               "/usr/lib/postgresql/15/bin/initdb:postgresql" "chromium:chromium"; do
   bin=${bin_pkg%%:*}; pkg=${bin_pkg#*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

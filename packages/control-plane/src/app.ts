@@ -40,7 +40,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       const given = req.headers["x-request-id"];
       return typeof given === "string" && requestIdPattern.test(given) ? given : `req-${randomBytes(8).toString("hex")}`;
     },
-    trustProxy: true,
+    // Only behind a known proxy may X-Forwarded-For name the client (rate limits key on it).
+    trustProxy: deps.config.trustProxy ?? false,
     // Capsule and host-based port URLs are case-sensitive ids; keep paths exact.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // `{port}-{capsuleId}.{domain}` hosts reach the capsule's port, never the API.

@@ -30,6 +30,8 @@ export interface ControlPlaneConfig {
   reconcileIntervalSec: number;
   /** Log level for pino. */
   logLevel: string;
+  /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (WRENN_TRUST_PROXY, comma list); default none. */
+  trustProxy?: string[];
   /** The dashboard's static files; default: packages/dashboard/dist of this checkout. */
   dashboardDir?: string;
 }
@@ -87,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         : {}),
     reconcileIntervalSec: overrides.reconcileIntervalSec ?? intFrom(env.WRENN_RECONCILE_INTERVAL_SEC, 5, "WRENN_RECONCILE_INTERVAL_SEC"),
     logLevel: overrides.logLevel ?? env.WRENN_LOG_LEVEL ?? "info",
+    ...((overrides.trustProxy ?? env.WRENN_TRUST_PROXY)
+      ? { trustProxy: overrides.trustProxy ?? env.WRENN_TRUST_PROXY!.split(",").map((s) => s.trim()).filter(Boolean) }
+      : {}),
     ...((overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR) ? { dashboardDir: overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR } : {}),
   };
 }

@@ -7,8 +7,10 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 /** timestamptz: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-/** bigint / bigserial come back as strings from both drivers. */
+/** bigint comes back as a string from both drivers. */
 type Int8 = ColumnType<string, number | bigint | string, number | bigint | string>;
+/** bigserial: generated on insert, read as a string. */
+type Serial8 = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
 
 export type TeamRole = "owner" | "admin" | "member";
 export type UserStatus = "pending" | "active" | "disabled";
@@ -36,6 +38,8 @@ export interface UsersTable {
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
   deleted_at: Timestamp | null;
+  /** JWTs issued before this are refused (migration 0002). */
+  password_changed_at: DefaultTimestamp;
 }
 
 export interface UsersTeamsTable {
@@ -68,7 +72,7 @@ export interface OneTimeTokensTable {
 }
 
 export interface EmailOutboxTable {
-  id: Generated<Int8>;
+  id: Serial8;
   to_address: string;
   subject: string;
   body: string;
@@ -156,7 +160,7 @@ export interface DailyUsageTable {
 }
 
 export interface AuditLogsTable {
-  seq: Generated<Int8>;
+  seq: Serial8;
   id: string;
   team_id: string | null;
   actor_type: ActorType;

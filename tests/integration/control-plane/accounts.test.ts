@@ -285,8 +285,15 @@ describe.each(dbBackends)("accounts on %s", (backend) => {
     expect(wrong.status).toBe(403);
     const weak = await stack.api("POST", "/v1/me/password", { auth: token, body: { current_password: PASSWORD, new_password: "short" } });
     expect(weak.status).toBe(400);
+    // Sessions are compared at second precision: start the change in a later second than the login.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const ok = await stack.api("POST", "/v1/me/password", { auth: token, body: { current_password: PASSWORD, new_password: "the next passphrase" } });
-    expect(ok.status).toBe(204);
+    expect(ok.status).toBe(200);
+    // The old session ends; the one handed back works.
+    const old = await stack.api("GET", "/v1/me", { auth: token });
+    expect(old.status).toBe(401);
+    expect(old.body.error.message).toContain("password was changed");
+    expect((await stack.api("GET", "/v1/me", { auth: ok.body.token })).status).toBe(200);
     expect((await stack.api("POST", "/v1/auth/login", { auth: null, body: { email, password: PASSWORD } })).status).toBe(401);
     await login(email, "the next passphrase");
     const byKey = await stack.api("POST", "/v1/me/password", { body: { current_password: "x", new_password: "the next passphrase" } });

@@ -29,7 +29,7 @@ describe.each(dbBackends)("audit log on %s", (backend) => {
     const cursors: (string | null)[] = [];
     let before: string | null = null;
     do {
-      const res = await stack.api("GET", `/v1/audit-logs?limit=${limit}${query}${before ? `&before=${encodeURIComponent(before)}` : ""}`);
+      const res: { status: number; body: { items: Entry[]; next_cursor: string | null } } = await stack.api("GET", `/v1/audit-logs?limit=${limit}${query}${before ? `&before=${encodeURIComponent(before)}` : ""}`);
       expect(res.status).toBe(200);
       pages.push(res.body.items);
       before = res.body.next_cursor;

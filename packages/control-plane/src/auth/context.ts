@@ -23,6 +23,8 @@ export function actorOf(auth: AuthContext): { actorType: "user" | "api_key"; act
 
 /** Minimum interval between `last_used_at` writes for one key. */
 const TOUCH_INTERVAL_MS = 30_000;
+/** Bounded: past this many keys the map starts over (costing one extra write per key). */
+const MAX_TRACKED_KEYS = 10_000;
 const lastTouched = new Map<string, number>();
 
 async function fromApiKey(deps: Deps, key: string): Promise<AuthContext> {
@@ -31,6 +33,7 @@ async function fromApiKey(deps: Deps, key: string): Promise<AuthContext> {
   if (!row) throw new WrennError("unauthorized", "the API key is unknown or revoked; create a new one with `wrenn key create`");
   const now = Date.now();
   if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
+    if (lastTouched.size >= MAX_TRACKED_KEYS) lastTouched.clear();
     lastTouched.set(row.id, now);
     await touchApiKey(deps.db, row.id, new Date(now));
   }
@@ -41,6 +44,10 @@ async function fromJwt(deps: Deps, token: string): Promise<AuthContext> {
   const claims = await verifyUserToken(deps.config.jwtSecret, token);
   const user = await findUserById(deps.db, claims.userId);
   if (!user || user.status !== "active") throw new WrennError("unauthorized", "the account no longer exists or is disabled");
+  // Second precision: a session issued in the second of the change stays valid.
+  if (claims.issuedAt < Math.floor(user.password_changed_at.getTime() / 1000)) {
+    throw new WrennError("unauthorized", "the password was changed since this session started; log in again");
+  }
   const membership = await findMembership(deps.db, claims.userId, claims.teamId);
   if (!membership) throw new WrennError("unauthorized", "you are no longer a member of this team; log in again");
   return { kind: "user", teamId: claims.teamId, userId: user.id, apiKeyId: null, role: membership.role, isAdmin: user.is_admin };

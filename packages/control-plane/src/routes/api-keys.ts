@@ -57,7 +57,17 @@ export function apiKeyRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/api-keys",
-    { preHandler: guard(deps), schema: { tags, summary: "Create an API key for your team", body: CreateKeyBody, response: { 201: CreatedKey, ...errorResponses(403) } } },
+    {
+      preHandler: guard(deps),
+      schema: {
+        tags,
+        summary: "Create an API key for your team",
+        description:
+          "Needs an owner or admin session, or an API key of the team (keys may manage keys, so automation can rotate its own). The plaintext key is in this response only; a key made by a key is attributed to the user who created the calling key.",
+        body: CreateKeyBody,
+        response: { 201: CreatedKey, ...errorResponses(403) },
+      },
+    },
     async (request, reply) => {
       const { row, plaintext } = await createApiKey(deps, authOf(request), request.body.name);
       return reply.code(201).send({ id: row.id, name: row.name, key: plaintext, key_prefix: row.key_prefix, created_at: row.created_at.toISOString() });

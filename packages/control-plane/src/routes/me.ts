@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authOf, guard } from "../auth/guards.js";
+import { signUserToken } from "../auth/jwt.js";
 import type { Deps } from "../deps.js";
 import { errorResponses, exampleIds, NoContent } from "../http/schemas.js";
 import { changePassword, confirmPasswordReset, requestPasswordReset } from "../services/accounts/password.js";
@@ -33,13 +34,17 @@ const ResetConfirmBody = z
   .object({ token: z.string().min(1).max(200).meta({ description: "the token from the reset link" }), password: PasswordField })
   .meta({ id: "PasswordResetConfirmRequest", example: { token: "q3v8GkJ0rX1mYbWc2dT7sHfLpN4aE6zU", password: "another long passphrase" } });
 
+const SessionAfterChange = z
+  .object({ token: z.string(), expires_at: z.string() })
+  .meta({ id: "SessionToken", example: { token: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.sig", expires_at: "2025-01-01T18:00:00.000Z" } });
+
 export function meRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const user = guard(deps, { user: true });
 
   r.get("/me", { preHandler: user, schema: { tags: ["accounts"], summary: "Your account and teams", response: { 200: MeResponse, ...errorResponses(403) } } }, async (request) => {
     const { user, teams } = await getProfile(deps, authOf(request));
-    return { user: userJson(user), teams: teams.map((t) => teamJson(t)) };
+    return { user: userJson(user), teams: teams.map(teamJson) };
   });
 
   r.patch(
@@ -68,10 +73,21 @@ export function meRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/me/password",
-    { preHandler: user, schema: { tags: ["accounts"], summary: "Change your password", body: ChangePasswordBody, response: { 204: NoContent, ...errorResponses(403) } } },
-    async (request, reply) => {
-      await changePassword(deps, authOf(request), { currentPassword: request.body.current_password, newPassword: request.body.new_password });
-      return reply.code(204).send();
+    {
+      preHandler: user,
+      schema: {
+        tags: ["accounts"],
+        summary: "Change your password",
+        description: "Every other session of the account ends; the response carries a fresh session token for this one.",
+        body: ChangePasswordBody,
+        response: { 200: SessionAfterChange, ...errorResponses(403) },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      await changePassword(deps, auth, { currentPassword: request.body.current_password, newPassword: request.body.new_password });
+      const session = await signUserToken(deps.config.jwtSecret, { userId: auth.userId!, teamId: auth.teamId });
+      return { token: session.token, expires_at: session.expiresAt.toISOString() };
     },
   );
 

@@ -30,7 +30,7 @@ export function teamRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get("/teams", { preHandler: user, schema: { tags, summary: "Your teams", response: { 200: TeamListSchema, ...errorResponses(403) } } }, async (request) => {
     const { teams } = await getProfile(deps, authOf(request));
-    return { items: teams.map((t) => teamJson(t)) };
+    return { items: teams.map(teamJson) };
   });
 
   r.post(

@@ -60,14 +60,13 @@ export interface MetricPoint {
 
 export interface Template {
   name: string;
-  type: string;
-  base_template?: string;
-  vcpus?: number;
-  memory_mb?: number;
-  size_bytes?: number;
-  created_at?: string | null;
-  created_by?: string | null;
-  capsule_id?: string | null;
+  /** "base" for built-in images, "snapshot" for the team's own. */
+  type: "base" | "snapshot" | string;
+  base_template: string;
+  vcpus: number | null;
+  memory_mb: number | null;
+  size_bytes: number;
+  created_at: string | null;
 }
 
 export interface FileEntry {
@@ -85,32 +84,34 @@ export interface FileEntry {
 
 export interface ProcessInfo {
   pid: number;
-  tag: string;
+  tag: string | null;
   cmd: string;
   args: string[];
-  cwd?: string;
-  pty?: boolean;
+  cwd: string;
+  pty: boolean;
 }
 
 export interface ApiKey {
   id: string;
   name: string;
   key_prefix: string;
-  created_by: string | null;
-  created_by_email?: string | null;
+  created_by: { id: string; email: string | null } | null;
   created_at: string;
   last_used_at: string | null;
 }
 
-export interface CreatedApiKey extends ApiKey {
+export interface CreatedApiKey {
+  id: string;
+  name: string;
   key: string;
+  key_prefix: string;
+  created_at: string;
 }
 
 export interface AuditEntry {
   id: string;
   actor_type: string;
   actor_id: string | null;
-  actor_email?: string | null;
   action: string;
   resource_type: string;
   resource_id: string | null;

@@ -87,7 +87,6 @@ export function LineChart({ x, ys, series, format, height = 180, yRange, bars, x
       plot.current = null;
     };
     // Rebuilt only when the chart's shape changes; data goes through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape]);
 
   useEffect(() => {

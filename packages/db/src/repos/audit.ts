@@ -38,11 +38,11 @@ export interface AuditQuery {
   action?: string;
 }
 
-// `seq` is typed through Generated<Int8>, which Kysely does not unwrap for comparisons; compare in SQL.
 /** One page of a team's audit log, newest first. `null` team = platform-level rows (admin log). */
 export async function listAudit(db: Db, teamId: string | null, query: AuditQuery): Promise<AuditLog[]> {
   let q = db.selectFrom("audit_logs").selectAll();
   q = teamId === null ? q.where("team_id", "is", null) : q.where("team_id", "=", teamId);
+  // `seq` is typed Generated<Int8>, which Kysely does not unwrap for comparisons: compare in SQL.
   if (query.beforeSeq !== undefined) q = q.where(sql<boolean>`seq < ${query.beforeSeq}::bigint`);
   if (query.resourceType !== undefined) q = q.where("resource_type", "=", query.resourceType);
   if (query.action !== undefined) q = q.where("action", "=", query.action);

@@ -91,7 +91,7 @@ export async function updateUserProfile(db: Db, id: string, patch: { name?: stri
 }
 
 export async function setUserPassword(db: Db, id: string, passwordHash: string): Promise<void> {
-  await db.updateTable("users").set({ password_hash: passwordHash, updated_at: new Date() }).where("id", "=", id).where("deleted_at", "is", null).execute();
+  await db.updateTable("users").set({ password_hash: passwordHash, updated_at: new Date(), password_changed_at: new Date() }).where("id", "=", id).where("deleted_at", "is", null).execute();
 }
 
 export async function setDefaultTeam(db: Db, id: string, teamId: string): Promise<void> {

@@ -32,6 +32,7 @@ export class CommandHandle {
   private resolveDone!: (result: CommandResult) => void;
   private rejectDone!: (error: WrennError) => void;
   private deadline: NodeJS.Timeout | undefined;
+  private timedOut = false;
 
   /** @internal Use `commands.run` or `commands.connect`. */
   constructor(
@@ -42,7 +43,7 @@ export class CommandHandle {
     private readonly control: ProcessControl,
     private readonly socket: JsonSocket | undefined,
     private readonly callbacks: { onStdout?: ((data: string) => void) | undefined; onStderr?: ((data: string) => void) | undefined },
-    timeoutMs?: number,
+    private readonly timeoutMs = 0,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -50,7 +51,7 @@ export class CommandHandle {
     });
     // wait() may never be called (fire-and-forget background work): no unhandled rejection.
     this.done.catch(() => {});
-    if (timeoutMs && timeoutMs > 0) this.deadline = setTimeout(() => void this.onDeadline(timeoutMs), timeoutMs);
+    if (timeoutMs && timeoutMs > 0) this.deadline = setTimeout(() => void this.onDeadline(), timeoutMs);
     this.deadline?.unref?.();
   }
 
@@ -92,6 +93,8 @@ export class CommandHandle {
 
   private finish(outcome: { result?: CommandResult; error?: WrennError }): void {
     if (this.settled) return;
+    // The exit caused by our own deadline kill (or the server's backstop) is a timeout.
+    if (this.timedOut && outcome.result) outcome = { error: this.timeoutError() };
     this.settled = outcome;
     clearTimeout(this.deadline);
     if (outcome.result) this.resolveDone(outcome.result);
@@ -99,15 +102,18 @@ export class CommandHandle {
     void this.socket?.close();
   }
 
-  private async onDeadline(timeoutMs: number): Promise<void> {
+  private async onDeadline(): Promise<void> {
     if (this.settled) return;
+    this.timedOut = true;
     await this.control.kill(this.pid, "SIGKILL").catch(() => false);
-    this.finish({
-      error: new TimeoutError(
-        `command ${this.pid} ran past its timeout of ${timeoutMs} ms and was killed. Next: pass a larger timeoutMs (0 = none), or run it with { background: true }`,
-        { code: "timeout" },
-      ),
-    });
+    this.finish({ error: this.timeoutError() });
+  }
+
+  private timeoutError(): TimeoutError {
+    return new TimeoutError(
+      `command ${this.pid} ran past its timeout of ${this.timeoutMs} ms and was killed. Next: pass a larger timeoutMs (0 = none), or run it with { background: true }`,
+      { code: "timeout" },
+    );
   }
 
   /** Everything the command has written to stdout so far. */

@@ -127,7 +127,8 @@ export class Commands {
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.user ? { user: options.user } : {}),
       ...(options.tag ? { tag: options.tag } : {}),
-      ...(timeoutMs > 0 ? { timeout_sec: Math.min(86_400, Math.ceil(timeoutMs / 1000)) } : {}),
+      // A backstop in case this client goes away; the client's own deadline fires first.
+      ...(timeoutMs > 0 ? { timeout_sec: Math.min(86_400, Math.ceil(timeoutMs / 1000) + 1) } : {}),
     });
     const handle = await bound;
     if (options.stdin !== undefined) {

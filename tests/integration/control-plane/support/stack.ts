@@ -16,7 +16,7 @@ export interface ApiResponse<T = unknown> {
 export interface Stack {
   url: string;
   cp: RunningControlPlane;
-  /** An active admin user with a team and an API key. */
+  /** An active platform-admin user with a team and an API key (the stack's first account). */
   account: BootstrappedAccount & { email: string; password: string };
   /** JSON request with the account's API key unless `auth` overrides it (`null` = none). */
   api<T = any>(method: string, path: string, options?: { body?: unknown; auth?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
@@ -26,8 +26,6 @@ export interface Stack {
   newAccount(email: string): Promise<BootstrappedAccount & { email: string; password: string }>;
   close(): Promise<void>;
 }
-
-let counter = 0;
 
 /** A control plane on a fresh database of the given back end, listening on a free port. */
 export async function startStack(options: {
@@ -55,9 +53,10 @@ export async function startStack(options: {
   );
   const cp = await startControlPlane(config, { database });
   const url = cp.url;
+  let accounts = 0;
   const newAccount = async (email: string) => {
     const password = "correct horse battery";
-    const acc = await bootstrapAccount(cp.deps.db, { email, password, isAdmin: counter++ === 0 });
+    const acc = await bootstrapAccount(cp.deps.db, { email, password, isAdmin: accounts++ === 0 });
     return { ...acc, email, password };
   };
   const account = await newAccount(`admin-${Date.now()}@example.test`);

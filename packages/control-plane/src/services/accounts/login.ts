@@ -14,7 +14,8 @@ const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$59k9k//NYvnvV0D/F0IBMQ$y0i/3u
 
 const BAD_CREDENTIALS = "the e-mail address or password is wrong";
 
-async function loginFailed(deps: Deps, email: string, reason: string, userId: string | null): Promise<WrennError> {
+/** Failed logins are platform-level audit rows (no team): the caller proved no membership. */
+async function recordLoginFailure(deps: Deps, email: string, reason: string, userId: string | null): Promise<void> {
   await insertAudit(deps.db, {
     teamId: null,
     actorType: "user",
@@ -24,7 +25,6 @@ async function loginFailed(deps: Deps, email: string, reason: string, userId: st
     resourceId: userId,
     metadata: { email, reason },
   });
-  return new WrennError("unauthorized", BAD_CREDENTIALS);
 }
 
 /**
@@ -34,15 +34,15 @@ async function loginFailed(deps: Deps, email: string, reason: string, userId: st
 export async function login(deps: Deps, input: { email: string; password: string }): Promise<SessionJson> {
   const user = await findUserByEmail(deps.db, input.email);
   const ok = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
-  if (!user) throw await loginFailed(deps, input.email, "unknown_email", null);
-  if (!ok) throw await loginFailed(deps, input.email, "wrong_password", user.id);
-  if (user.status === "pending") {
-    await loginFailed(deps, input.email, "pending", user.id);
-    throw new WrennError("forbidden", "activate your account first: open the link in the e-mail we sent when you signed up");
+  if (!user || !ok) {
+    await recordLoginFailure(deps, input.email, user ? "wrong_password" : "unknown_email", user?.id ?? null);
+    throw new WrennError("unauthorized", BAD_CREDENTIALS);
   }
   if (user.status !== "active") {
-    await loginFailed(deps, input.email, "disabled", user.id);
-    throw new WrennError("forbidden", "this account is disabled; contact your Wrenn administrator");
+    await recordLoginFailure(deps, input.email, user.status, user.id);
+    throw user.status === "pending"
+      ? new WrennError("forbidden", "activate your account first: open the link in the e-mail we sent when you signed up")
+      : new WrennError("forbidden", "this account is disabled; contact your Wrenn administrator");
   }
   return issueSession(deps, user, await sessionTeam(deps.db, user));
 }

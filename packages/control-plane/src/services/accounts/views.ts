@@ -2,7 +2,7 @@
  * The JSON shapes of accounts, teams and members on the wire, with the row → JSON mapping
  * beside each schema so the two cannot drift.
  */
-import type { Team, TeamMember, TeamRole, TeamWithRole, User } from "@wrenn/db";
+import type { TeamMember, TeamWithRole, User } from "@wrenn/db";
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH } from "../../auth/secrets.js";
 import { exampleIds } from "../../http/schemas.js";
@@ -82,9 +82,8 @@ export const TeamSchema = z
   })
   .meta({ id: "Team", example: teamExample });
 
-export function teamJson(team: Team | TeamWithRole, role?: TeamRole): z.infer<typeof TeamSchema> {
-  const r = role ?? (team as TeamWithRole).role;
-  return { id: team.id, name: team.name, is_byoc: team.is_byoc, role: r, created_at: iso(team.created_at) };
+export function teamJson(team: TeamWithRole): z.infer<typeof TeamSchema> {
+  return { id: team.id, name: team.name, is_byoc: team.is_byoc, role: team.role, created_at: iso(team.created_at) };
 }
 
 export const TeamListSchema = z.object({ items: z.array(TeamSchema) }).meta({ id: "TeamList", example: { items: [teamExample] } });

@@ -18,8 +18,7 @@ export function ProcessesTab({ capsuleId }: { capsuleId: string }) {
   const processes = useQuery({
     queryKey: ["processes", capsuleId],
     queryFn: async () => {
-      const body = await api<{ items?: ProcessInfo[]; processes?: ProcessInfo[] } | ProcessInfo[]>("GET", `/capsules/${capsuleId}/processes`);
-      const list = Array.isArray(body) ? body : (body.processes ?? itemsOf(body as { items: ProcessInfo[] }));
+      const list = itemsOf(await api<ProcessInfo[] | { items: ProcessInfo[] }>("GET", `/capsules/${capsuleId}/processes`));
       return [...list].sort((a, b) => a.pid - b.pid);
     },
     refetchInterval: 3000,
@@ -65,7 +64,7 @@ export function ProcessesTab({ capsuleId }: { capsuleId: string }) {
               {processes.data.map((p) => (
                 <tr key={p.pid} className={table.tr}>
                   <td className={cx(table.td, "font-mono text-[12px]")}>{p.pid}</td>
-                  <td className={cx(table.td, "truncate font-mono text-[12px] text-ink-dim")} title={p.tag}>
+                  <td className={cx(table.td, "truncate font-mono text-[12px] text-ink-dim")} title={p.tag ?? undefined}>
                     {p.tag || "—"}
                   </td>
                   <td className={cx(table.td, "truncate font-mono text-[12px]")} title={commandLine(p)}>

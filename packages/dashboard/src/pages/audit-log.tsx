@@ -1,0 +1,142 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { api } from "../api/client";
+import type { AuditEntry } from "../api/types";
+import { Button } from "../components/button";
+import { cx } from "../components/cx";
+import { Input, Select } from "../components/field";
+import { Mono, PageHeader, Panel, table } from "../components/page";
+import { EmptyState, ErrorState, LoadingRows } from "../components/states";
+import { formatTime } from "../lib/format";
+
+const PAGE = 50;
+const resourceTypes = ["capsule", "template", "api_key", "team", "member", "user", "host", "build", "channel"];
+
+interface AuditPage {
+  items: AuditEntry[];
+  next_before?: string | null;
+  next_cursor?: string | null;
+}
+
+/** The cursor for the page after this one: the API's, or the last id when the page was full. */
+export function nextCursor(page: AuditPage): string | undefined {
+  if (page.next_before !== undefined || page.next_cursor !== undefined) return page.next_before ?? page.next_cursor ?? undefined;
+  return page.items.length >= PAGE ? page.items[page.items.length - 1]?.id : undefined;
+}
+
+function metadataText(m: Record<string, unknown>): string {
+  return Object.entries(m ?? {})
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+}
+
+export function AuditLogPage() {
+  const [resourceType, setResourceType] = useState("");
+  const [actionInput, setActionInput] = useState("");
+  const [action, setAction] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setAction(actionInput.trim()), 300);
+    return () => clearTimeout(t);
+  }, [actionInput]);
+  const log = useInfiniteQuery({
+    queryKey: ["audit", resourceType, action],
+    queryFn: ({ pageParam }) => api<AuditPage>("GET", "/audit-logs", { query: { limit: PAGE, before: pageParam, resource_type: resourceType, action } }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const sentinel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el) return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && log.hasNextPage && !log.isFetchingNextPage) void log.fetchNextPage();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [log.hasNextPage, log.isFetchingNextPage, log]);
+  const rows = log.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <PageHeader title="Audit log" description="Every change in this team: who did what, to which resource, and when." />
+      <Panel>
+        <div className="flex flex-wrap items-center gap-2 border-b border-line px-3 py-2.5">
+          <Select aria-label="Resource type" value={resourceType} onChange={(e) => setResourceType(e.target.value)} className="w-44">
+            <option value="">All resources</option>
+            {resourceTypes.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </Select>
+          <Input aria-label="Action" placeholder="Action, e.g. capsule.create" value={actionInput} onChange={(e) => setActionInput(e.target.value)} className="w-64 font-mono" />
+        </div>
+        {log.data === undefined ? (
+          log.error ? (
+            <ErrorState error={log.error} onRetry={() => void log.refetch()} title="Could not load the audit log" />
+          ) : (
+            <LoadingRows rows={8} />
+          )
+        ) : rows.length === 0 ? (
+          <EmptyState title={resourceType || action ? "No entries match" : "No entries yet"}>
+            {resourceType || action ? "Try another filter." : "Actions in this team show up here."}
+          </EmptyState>
+        ) : (
+          <div className={table.wrap}>
+            <table className={cx(table.table, "table-fixed")}>
+              <colgroup>
+                <col style={{ width: 170 }} />
+                <col style={{ width: 180 }} />
+                <col style={{ width: 240 }} />
+                <col style={{ width: 260 }} />
+                <col />
+              </colgroup>
+              <thead>
+                <tr>
+                  <th className={table.th}>Time</th>
+                  <th className={table.th}>Action</th>
+                  <th className={table.th}>Actor</th>
+                  <th className={table.th}>Resource</th>
+                  <th className={table.th}>Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id} className={table.tr}>
+                    <td className={cx(table.td, "font-mono text-[12px] text-ink-dim")}>{formatTime(r.created_at)}</td>
+                    <td className={cx(table.td, "truncate")}>
+                      <Mono className="text-ink">{r.action}</Mono>
+                    </td>
+                    <td className={cx(table.td, "truncate text-[12px] text-ink-dim")} title={r.actor_id ?? undefined}>
+                      <span className="mr-1.5 rounded border border-line-strong px-1 text-[11px] text-ink-faint">{r.actor_type.replace("_", " ")}</span>
+                      <Mono>{r.actor_id ?? "—"}</Mono>
+                    </td>
+                    <td className={cx(table.td, "truncate")}>
+                      <span className="mr-1.5 text-[12px] text-ink-faint">{r.resource_type}</span>
+                      <Mono className="text-ink-dim">{r.resource_id ?? ""}</Mono>
+                    </td>
+                    <td className={cx(table.td, "truncate")} title={metadataText(r.metadata)}>
+                      <Mono className="text-ink-faint">{metadataText(r.metadata)}</Mono>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div ref={sentinel} className="flex h-12 items-center justify-center border-t border-line text-[12px] text-ink-faint">
+          {log.isFetchingNextPage ? (
+            "Loading more…"
+          ) : log.hasNextPage ? (
+            <Button size="sm" variant="ghost" onClick={() => void log.fetchNextPage()}>
+              Load more
+            </Button>
+          ) : rows.length ? (
+            "End of the log"
+          ) : null}
+        </div>
+        {log.error && log.data ? <p className="px-3 pb-3 text-[12px] text-rose-300">{String((log.error as Error).message)}</p> : null}
+      </Panel>
+    </>
+  );
+}
