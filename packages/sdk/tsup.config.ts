@@ -5,7 +5,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ["esm", "cjs"],
-  dts: { compilerOptions: { composite: false, incremental: false, emitDeclarationOnly: false } },
+  dts: { compilerOptions: { composite: false, incremental: false, emitDeclarationOnly: false, stripInternal: true } },
   target: "node20",
   platform: "node",
   sourcemap: true,

@@ -2,15 +2,19 @@
 // lifecycle, commands, files (incl. a 200 MB stream), PTY, git (incl. one-shot
 // credentials against an authenticating git server inside the capsule), snapshots, metrics.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   Capsule,
   CommandExitError,
   ConnectionError,
+  InvalidArgumentError,
   InvalidStateError,
   NotFoundError,
   TimeoutError,
@@ -24,6 +28,8 @@ const DATA_DIR = "/var/tmp/wrenn-test-e2e-sdk";
 const POOL = "10.31.0.0/16";
 const PORT = 19725;
 const AGENT_PORT = 19726;
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SDK_DIR = join(REPO_ROOT, "packages/sdk");
 
 /** Polls until `check` returns true (or throws with what it saw last). */
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -61,9 +67,11 @@ describe("wrenn SDK against wrenn up", () => {
 
   afterAll(async () => {
     if (up) {
+      try { execFileSync("cp", [`${DATA_DIR}/agent/capsules/${main.capsuleId}/console.log`, "/tmp/wrenn-e2e-sdk-main-console.log"]); } catch {}
       await Promise.allSettled([...created].map((id) => Capsule.kill(id, conn)));
       await Promise.allSettled([...snapshots].map((name) => Capsule.deleteSnapshot(name, conn)));
       await up.stop();
+      writeFileSync("/tmp/wrenn-e2e-sdk-up.log", up.output.join("\n"));
     }
     const left = await removeWrennUpData(DATA_DIR, POOL, forwarding);
     expect(left).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
@@ -98,6 +106,32 @@ describe("wrenn SDK against wrenn up", () => {
       expect((err as Error).message).toContain("http://127.0.0.1:1");
     });
 
+    it("the published ESM and CJS bundles work from plain Node, configured by WRENN_API_KEY / WRENN_API_URL", () => {
+      const out = join(SDK_DIR, "dist", `e2e-${process.pid}`);
+      execFileSync(join(REPO_ROOT, "node_modules/.bin/tsup"), ["--out-dir", out, "--no-dts", "--no-sourcemap", "--silent"], { cwd: SDK_DIR, stdio: "pipe" });
+      try {
+        const body = (flavor: string): string =>
+          `const c = await Capsule.connect(${JSON.stringify(main.capsuleId)}); let seen = "";` +
+          `const r = await c.commands.run("echo ${flavor}", { onStdout: (d) => (seen += d) });` +
+          `console.log(JSON.stringify({ stdout: r.stdout, seen, isError: new CommandExitError(1, "", "") instanceof Error }));`;
+        const env = { ...process.env, WRENN_API_KEY: up.apiKey, WRENN_API_URL: up.url };
+        const esm = execFileSync(process.execPath, ["--input-type=module", "-e", `const { Capsule, CommandExitError } = await import(${JSON.stringify(pathToFileURL(join(out, "index.js")).href)}); ${body("esm")}`], { env, encoding: "utf8" });
+        const cjs = execFileSync(process.execPath, ["-e", `const { Capsule, CommandExitError } = require(${JSON.stringify(join(out, "index.cjs"))}); (async () => { ${body("cjs")} })().catch((e) => { console.error(e); process.exit(1); });`], { env, encoding: "utf8" });
+        expect(JSON.parse(esm)).toEqual({ stdout: "esm\n", seen: "esm\n", isError: true });
+        expect(JSON.parse(cjs)).toEqual({ stdout: "cjs\n", seen: "cjs\n", isError: true });
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+
+    it("an out-of-range value is an InvalidArgumentError naming the field, and nothing is created", async () => {
+      const before = (await Capsule.list(conn)).length;
+      const err = await Capsule.create({ ...conn, vcpus: 99 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as Error).message).toMatch(/vcpus/);
+      expect((await Capsule.list(conn)).length).toBe(before);
+    });
+
     it("an unknown capsule is a NotFoundError", async () => {
       await expect(Capsule.connect("cl-0000000000000000000000000", conn)).rejects.toBeInstanceOf(NotFoundError);
     });
@@ -123,6 +157,9 @@ describe("wrenn SDK against wrenn up", () => {
       const paused = await capsule.commands.run("true").catch((e: unknown) => e);
       expect(paused).toBeInstanceOf(InvalidStateError);
       expect((paused as Error).message).toMatch(/resume/);
+      // The WebSocket routes refuse it the same way.
+      await expect(capsule.commands.run("true", { onStdout: () => {} })).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(capsule.pty.create({ onData: () => {} })).rejects.toBeInstanceOf(InvalidStateError);
 
       // connect resumes a paused capsule, with its files intact.
       const resumed = await Capsule.connect(capsule.capsuleId, conn);
@@ -155,7 +192,10 @@ describe("wrenn SDK against wrenn up", () => {
     it("getHost and getUrl reach a port inside the capsule", async () => {
       expect(main.getHost(8080)).toBe(`8080-${main.capsuleId}.localhost:${PORT}`);
       expect(main.getUrl(8080)).toBe(`${up.url}/v1/capsules/${main.capsuleId}/ports/8080/`);
-      const server = await main.commands.run(`socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:"printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhi from 8080'"`, { background: true });
+      // A one-line HTTP server: read the request head, answer, close.
+      await main.files.write("/tmp/http-8080.sh", "#!/bin/bash\nwhile IFS= read -r l; do [ -z \"${l%$'\\r'}\" ] && break; done\nprintf 'HTTP/1.0 200 OK\\r\\n\\r\\nhi from 8080'\n");
+      await main.commands.run("chmod +x /tmp/http-8080.sh");
+      const server = await main.commands.run("socat TCP-LISTEN:8080,fork,reuseaddr EXEC:/tmp/http-8080.sh", { background: true });
       try {
         await until(async () => (await fetch(main.getUrl(8080), { headers: { "x-api-key": up.apiKey } }).catch(() => undefined))?.status === 200, "the path-based port URL");
         expect(await (await fetch(main.getUrl(8080), { headers: { "x-api-key": up.apiKey } })).text()).toBe("hi from 8080");

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { TemplateBuilder } from "./builds/builder.js";
 import { CapsuleManager } from "./capsules/manager.js";
 import type { ImageSource } from "./capsules/deps.js";
 import type { Logger } from "./capsules/internals.js";
@@ -16,7 +17,10 @@ export interface Agent {
   manager: CapsuleManager;
   server: AgentServer;
   port: number;
-  /** Stops serving; capsules keep running (the next agent re-adopts them). */
+  /**
+   * Stops serving; capsules keep running (the next agent re-adopts them). Builds are
+   * canceled and warm pools drained: the agent's own capsules do not outlive it.
+   */
   stop(): Promise<void>;
 }
 
@@ -65,12 +69,15 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
     log,
     observe: metrics.observeOperation,
     defaultUser: "user",
+    keepSpareHostname: config.keepSpareHostname,
   });
   const sampler = new MetricsSampler(manager);
-  await manager.start({ reapIntervalMs: config.reapIntervalMs });
+  await manager.start({ reapIntervalMs: config.reapIntervalMs, warmPools: config.warmPools });
   sampler.start();
+  const builder = new TemplateBuilder(manager, { wrennDir: config.wrennDir, log });
+  await builder.start();
 
-  const server = createAgentServer({ capsules: manager, metrics });
+  const server = createAgentServer({ capsules: manager, metrics, builds: builder, pools: manager });
   const port = await server.listen(config.port, config.host);
   return {
     manager,
@@ -78,7 +85,8 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
     port,
     async stop() {
       sampler.stop();
-      manager.stop();
+      await builder.stop();
+      await manager.shutdown();
       await server.close();
       // Capsules keep running; only the warm pool of spare namespaces goes.
       await network.shutdown({ removeGlobal: false });

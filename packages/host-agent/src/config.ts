@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parseWarmPools, type PoolKey } from "./capsules/warm-pool.js";
 
 export interface AgentConfig {
   /** Everything the agent writes lives here. */
@@ -16,6 +17,10 @@ export interface AgentConfig {
   reapIntervalMs: number;
   debianMirror: string | undefined;
   envdBundle: string | undefined;
+  /** Warm pools to keep where none was set over RPC (WRENN_WARM_POOLS). */
+  warmPools: (PoolKey & { size: number })[];
+  /** Claimed warm-pool capsules keep the spare's hostname (WRENN_WARM_POOL_HOSTNAME=keep; default "rename"). */
+  keepSpareHostname: boolean;
 }
 
 export const AGENT_DEFAULT_PORT = 9726;
@@ -23,7 +28,9 @@ export const AGENT_DEFAULT_PORT = 9726;
 const usage = `Usage: wrenn-agent [--port ${AGENT_DEFAULT_PORT}] [--host 127.0.0.1] [--data-dir /var/lib/wrenn]
 Environment: WRENN_DIR, WRENN_AGENT_HOST, WRENN_AGENT_PORT, WRENN_RUNSC, WRENN_RUNSC_PLATFORM,
              WRENN_NETWORK_POOL, WRENN_PREBUILD_TEMPLATES (comma list, default "minimal"),
-             WRENN_DEBIAN_MIRROR, WRENN_ENVD_BUNDLE`;
+             WRENN_DEBIAN_MIRROR, WRENN_ENVD_BUNDLE,
+             WRENN_WARM_POOLS (template:vcpus:memory_mb:size, comma list, e.g. "minimal:1:512:2"),
+             WRENN_WARM_POOL_HOSTNAME (rename | keep, default rename)`;
 
 /** Flags win over environment variables, which win over defaults. */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -53,5 +60,13 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     reapIntervalMs: Number.isInteger(reap) && reap >= 50 ? reap : 1000,
     debianMirror: env.WRENN_DEBIAN_MIRROR || undefined,
     envdBundle: env.WRENN_ENVD_BUNDLE || undefined,
+    warmPools: parseWarmPools(env.WRENN_WARM_POOLS ?? ""),
+    keepSpareHostname: hostnameMode(env.WRENN_WARM_POOL_HOSTNAME),
   };
+}
+
+function hostnameMode(value: string | undefined): boolean {
+  if (!value || value === "rename") return false;
+  if (value === "keep") return true;
+  throw new Error(`WRENN_WARM_POOL_HOSTNAME must be "rename" or "keep", got "${value}"\n${usage}`);
 }

@@ -9,7 +9,7 @@ import type { CapsuleService } from "./capsules/types.js";
 import { AgentMetrics } from "./metrics/prometheus.js";
 import { PROXY_PREFIX, PortProxy } from "./proxy/port-proxy.js";
 import { errorInterceptor } from "./rpc/errors.js";
-import { defaultRpcLimits, type RpcLimits } from "./rpc/handlers.js";
+import { defaultRpcLimits, type RpcLimits, type TemplateBuildService, type WarmPoolService } from "./rpc/handlers.js";
 import { registerHostAgentService } from "./rpc/service.js";
 
 /** Certificates for mTLS with the control plane (its own CA). */
@@ -24,6 +24,10 @@ export interface AgentServerOptions {
   /** Created when not given; pass one to share it with the capsule manager's hooks. */
   metrics?: AgentMetrics;
   limits?: Partial<RpcLimits>;
+  /** Recipe builds; without them BuildTemplate answers Unimplemented. */
+  builds?: TemplateBuildService;
+  /** Warm pools; without them SetWarmPool and ListWarmPools answer Unimplemented. */
+  pools?: WarmPoolService;
   /** The seam for mTLS; not implemented yet, so passing it fails loudly. */
   tls?: AgentTlsOptions;
 }
@@ -62,7 +66,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   const proxy = new PortProxy(options.capsules);
   const maxBytes = limits.unaryFileBytes + FRAMING_BYTES;
   const connect = connectNodeAdapter({
-    routes: (router: ConnectRouter) => registerHostAgentService(router, { capsules: options.capsules, limits }),
+    routes: (router: ConnectRouter) => registerHostAgentService(router, { capsules: options.capsules, limits, builds: options.builds, pools: options.pools }),
     // Metrics outside the error mapping, so they count the codes callers see.
     interceptors: [metrics.rpcInterceptor, errorInterceptor],
     readMaxBytes: maxBytes,

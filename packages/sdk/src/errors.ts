@@ -173,7 +173,7 @@ function hintFor(cls: ErrorClass, retryAfterSec: number | undefined): string {
     case TimeoutError:
       return "pass a larger timeoutMs (or requestTimeoutMs), or run long work with { background: true }";
     case TooLargeError:
-      return "write large files with a stream (files.write(path, stream) or files.uploadStream)";
+      return "move large files as streams: files.write(path, stream) / files.uploadStream to upload, files.read(path, { format: \"stream\" }) / files.downloadStream to download";
     case CapsuleUnavailableError:
       return "the capsule's host is unreachable; retry, or check the host with `wrenn` / the dashboard";
     case ServerError:

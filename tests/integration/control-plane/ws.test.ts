@@ -254,6 +254,17 @@ describe("WebSocket sessions (on pglite)", () => {
     expect(Date.now() - began).toBeLessThan(10_000);
   });
 
+  it("cancels the agent stream when the socket closes (the attached-only deadline no longer fires)", async () => {
+    const ws = await open("/exec/stream");
+    ws.send({ type: "start", cmd: "sleep", args: ["60"], tag: "outlives-deadline", timeout_sec: 2 });
+    const { pid } = await ws.next("start");
+    await ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Had the agent's stream stayed open, its 2 s deadline would have killed the process.
+    expect((await processes()).some((p) => p.pid === pid)).toBe(true);
+    await agent.client.killProcess({ capsuleId: capsule, process: { selector: { case: "pid", value: pid } } });
+  });
+
   it("detaches on close (the process runs on) and reattaches by tag and by pid, streaming from now", async () => {
     const first = await open("/exec/stream");
     first.send({ type: "start", cmd: "/bin/bash", args: ["-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"], tag: "ticker" });

@@ -8,6 +8,8 @@ import { CapsuleParams, NoContent, errorResponses } from "../http/schemas.js";
 import { loadRunningCapsule } from "../services/capsule-access.js";
 import { clientGone } from "../services/capsule-exec.js";
 import {
+  FilePath,
+  User,
   bufferUpload,
   checkDeclaredLength,
   entryJson,
@@ -16,20 +18,6 @@ import {
   streamDownload,
   streamUpload,
 } from "../services/capsule-files.js";
-
-const FilePath = z
-  .string()
-  .min(1, "path is required")
-  .max(4096, "paths are at most 4096 characters")
-  .refine((v) => !v.includes("\0"), "paths must not contain NUL bytes")
-  .meta({ description: "absolute, or relative to the user's home (~ works too)" });
-const User = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "not a user name")
-  .optional()
-  .meta({ description: "act as this user (default: the template's user)" });
 
 const PathBody = z.strictObject({ path: FilePath, user: User }).meta({ id: "FilePath", example: { path: "/home/user/notes.txt" } });
 const ListBody = z
@@ -117,7 +105,13 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const file = await multipartUpload(request, request.query);
-      await streamUpload(deps, capsule.id, file, clientGone(reply));
+      try {
+        await streamUpload(deps, capsule.id, file, clientGone(reply));
+      } catch (err) {
+        // The rest of the upload may be gigabytes nobody will use: answer, then hang up.
+        void reply.header("connection", "close");
+        throw err;
+      }
       return reply.code(204).send();
     },
   );

@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { WrennError } from "@wrenn/core";
 import { FileType, type EntryInfo, type WriteFileStreamRequestSchema } from "@wrenn/proto/hostagent/v1";
 import type { FastifyRequest } from "fastify";
+import { z } from "zod";
 import type { Deps } from "../deps.js";
 
 /** The most the buffered file routes move in one request; larger files use the stream routes. */
@@ -13,6 +14,20 @@ export const MAX_BUFFERED_FILE_BYTES = 100 * 1024 * 1024;
 const UPLOAD_MESSAGE_BYTES = 1024 * 1024;
 /** Multipart framing around a file: boundaries and part headers, generously. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+export const FilePath = z
+  .string()
+  .min(1, "path is required")
+  .max(4096, "paths are at most 4096 characters")
+  .refine((v) => !v.includes("\0"), "paths must not contain NUL bytes")
+  .meta({ description: "absolute, or relative to the user's home (~ works too)" });
+export const User = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "not a user name")
+  .optional()
+  .meta({ description: "act as this user (default: the template's user)" });
 
 export interface EntryJson {
   name: string;
@@ -60,7 +75,7 @@ export function checkDeclaredLength(request: FastifyRequest): void {
 export interface Upload {
   path: string;
   user: string;
-  file: AsyncIterable<Buffer> & { resume(): unknown };
+  file: Readable;
 }
 
 /**
@@ -73,30 +88,36 @@ export async function multipartUpload(request: FastifyRequest, fromQuery: { path
   for await (const part of request.parts()) {
     if (part.type === "file") {
       const path = fields.path ?? fromQuery.path;
-      if (!path) {
+      const checked = z.object({ path: FilePath, user: User }).safeParse({ path, user: fields.user ?? fromQuery.user });
+      if (!checked.success) {
         part.file.resume();
-        throw new WrennError("invalid_request", "path is required: send the path field before the file part (or ?path=)");
+        const issue = checked.error.issues[0];
+        const message = path === undefined ? "path is required: send the path field before the file part (or ?path=)" : `invalid ${String(issue?.path[0] ?? "field")}: ${issue?.message ?? "invalid"}`;
+        throw new WrennError("invalid_request", message);
       }
-      return { path, user: fields.user ?? fromQuery.user ?? "", file: part.file };
+      return { path: checked.data.path, user: checked.data.user ?? "", file: part.file };
     }
     if ((part.fieldname === "path" || part.fieldname === "user") && typeof part.value === "string") fields[part.fieldname] = part.value;
   }
   throw new WrennError("invalid_request", "the form has no file part: send the file in a part named file");
 }
 
-/** Reads an upload into memory, refusing it past the buffered limit. */
-export async function bufferUpload(file: Upload["file"]): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of file) {
-    size += chunk.length;
-    if (size > MAX_BUFFERED_FILE_BYTES) {
-      file.resume();
-      throw tooLarge("the file");
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+/**
+ * Reads an upload into memory. Past the buffered limit the rest is read and dropped, so the
+ * client finishes sending and gets a clean 413 instead of a reset connection.
+ */
+export function bufferUpload(file: Upload["file"]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    file.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BUFFERED_FILE_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    file.once("error", reject);
+    file.once("end", () => (size > MAX_BUFFERED_FILE_BYTES ? reject(tooLarge("the file")) : resolve(Buffer.concat(chunks, size))));
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import { OutputEncoder, type EncodedChunk } from "./output-encoder.js";
 /**
  * Streaming exec and process reattach. Server messages: `start{pid, tag?}`, then
  * `stdout` / `stderr` `{data, encoding?: "base64"}` (text unless the bytes are not
- * UTF-8), then `exit{exit_code, error?}` and a normal close. Client messages after the
+ * UTF-8), then `exit{exit_code}` and a normal close. Client messages after the
  * start: `stdin{data, encoding?: "utf-8"|"base64", close?}` and `stop{signal?}`.
  *
  * Closing the socket detaches: the agent drops its stream and the process runs on, to be
@@ -122,7 +122,7 @@ async function relayOutput(channel: WsChannel, events: AsyncIterable<ExecStreamR
       case "exit":
         await sendChunk(channel, "stdout", stdout.flush());
         await sendChunk(channel, "stderr", stderr.flush());
-        await channel.send({ type: "exit", exit_code: event.value.exitCode, ...(event.value.error ? { error: event.value.error } : {}) });
+        await channel.send({ type: "exit", exit_code: event.value.exitCode });
         return;
     }
   }

@@ -70,7 +70,7 @@ async function relayOutput(channel: WsChannel, events: AsyncIterable<PtyAttachRe
         await channel.send({ type: "output", data: Buffer.from(event.value.buffer, event.value.byteOffset, event.value.byteLength).toString("base64") });
         break;
       case "exit":
-        await channel.send({ type: "exit", exit_code: event.value.exitCode, ...(event.value.error ? { error: event.value.error } : {}) });
+        await channel.send({ type: "exit", exit_code: event.value.exitCode });
         return;
     }
   }

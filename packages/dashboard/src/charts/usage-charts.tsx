@@ -11,13 +11,13 @@ export function StatsCharts({ stats, rangeMs }: { stats: TeamStats; rangeMs: num
   return (
     <div className="grid gap-4 xl:grid-cols-3">
       <Panel title="Running capsules" bodyClassName="p-3">
-        <LineChart label="Running capsules over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.running)]} series={[{ label: "Running", color: "#5eead4", fill: true }]} format={(v) => formatNumber(v)} />
+        <LineChart integer label="Running capsules over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.running)]} series={[{ label: "Running", color: "#5eead4", fill: true }]} format={(v) => formatNumber(v)} />
       </Panel>
       <Panel title="vCPUs in use" bodyClassName="p-3">
-        <LineChart label="vCPUs in use over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.vcpus)]} series={[{ label: "vCPUs", color: "#93c5fd", fill: true }]} format={(v) => formatNumber(v)} />
+        <LineChart integer label="vCPUs in use over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.vcpus)]} series={[{ label: "vCPUs", color: "#93c5fd", fill: true }]} format={(v) => formatNumber(v)} />
       </Panel>
       <Panel title="Memory allocated" bodyClassName="p-3">
-        <LineChart label="Memory allocated over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.memory_mb)]} series={[{ label: "Memory", color: "#fcd34d", fill: true }]} format={(v) => formatMb(v)} />
+        <LineChart integer label="Memory allocated over time" x={x} xRange={xRange} ys={[stats.points.map((p) => p.memory_mb)]} series={[{ label: "Memory", color: "#fcd34d", fill: true }]} format={(v) => formatMb(v)} />
       </Panel>
     </div>
   );

@@ -2,23 +2,27 @@ import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttribu
 import { cx } from "./cx";
 
 export const controlClass =
-  "w-full rounded-md border border-line-strong bg-canvas px-2.5 text-[13px] text-ink placeholder:text-ink-faint " +
+  "rounded-md border border-line-strong bg-canvas px-2.5 text-[13px] text-ink placeholder:text-ink-faint " +
   "hover:border-ink-faint focus:border-accent focus:outline-none focus-visible:outline-none focus:ring-1 focus:ring-accent/50 disabled:opacity-50";
 
+/** Full width and standard height unless the caller sets them (two utilities for one property fight in CSS order). */
+const width = (className?: string): string => (className && /(^|\s)w-/.test(className) ? "" : "w-full");
+const height = (className?: string): string => (className && /(^|\s)h-/.test(className) ? "" : "h-8");
+
 export function Input({ className, ...rest }: InputHTMLAttributes<HTMLInputElement>) {
-  return <input className={cx(controlClass, "h-8", className)} {...rest} />;
+  return <input className={cx(controlClass, width(className), height(className), className)} {...rest} />;
 }
 
 export function Select({ className, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement>) {
   return (
-    <select className={cx(controlClass, "h-8 pr-7", className)} {...rest}>
+    <select className={cx(controlClass, width(className), height(className), "pr-7", className)} {...rest}>
       {children}
     </select>
   );
 }
 
 export function Textarea({ className, ...rest }: TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  return <textarea className={cx(controlClass, "py-2 font-mono text-[12px]", className)} {...rest} />;
+  return <textarea className={cx(controlClass, width(className), "py-2 font-mono text-[12px]", className)} {...rest} />;
 }
 
 /** A labelled control; `children` receives the id to put on the control. */

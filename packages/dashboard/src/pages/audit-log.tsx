@@ -124,7 +124,7 @@ export function AuditLogPage() {
             </table>
           </div>
         )}
-        <div ref={sentinel} className="flex h-12 items-center justify-center border-t border-line text-[12px] text-ink-faint">
+        <div ref={sentinel} className={cx("flex items-center justify-center text-[12px] text-ink-faint", rows.length ? "h-12 border-t border-line" : "h-0 overflow-hidden")}>
           {log.isFetchingNextPage ? (
             "Loading more…"
           ) : log.hasNextPage ? (

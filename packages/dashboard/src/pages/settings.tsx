@@ -38,7 +38,7 @@ function Profile({ user }: { user: User }) {
       <dl className="grid grid-cols-2 gap-3 text-[12px]">
         <div>
           <dt className="text-ink-faint">User id</dt>
-          <dd>
+          <dd className="break-all">
             <Mono>{user.id}</Mono>
           </dd>
         </div>

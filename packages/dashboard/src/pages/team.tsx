@@ -55,7 +55,7 @@ function RenameForm({ team }: { team: Team }) {
       <dl className="grid grid-cols-2 gap-3 text-[12px]">
         <div>
           <dt className="text-ink-faint">Team id</dt>
-          <dd>
+          <dd className="break-all">
             <Mono>{team.id}</Mono>
           </dd>
         </div>

@@ -2,6 +2,7 @@
  * One PTY over `WS /v1/capsules/{id}/pty`: starts a shell or reconnects to one by tag, and
  * moves bytes between the socket and an xterm (base64 both ways).
  */
+import { clearSession } from "../api/session";
 import { base64ToBytes, bytesToBase64, openApiSocket } from "../api/socket";
 
 export type PtyEvent =
@@ -67,6 +68,8 @@ export class PtyConnection {
       }
     });
     this.ws.addEventListener("close", (e) => {
+      // 4000 + HTTP status: 4401 means the session token was refused, as a 401 would.
+      if (e.code === 4401) clearSession("unauthorized");
       if (!this.ended) onEvent({ type: "closed", code: e.code, reason: e.reason });
     });
   }

@@ -3,14 +3,18 @@ import { join } from "node:path";
 import { CapsuleDisk, mountedPaths } from "../storage/capsule-disk.js";
 import { runCommand } from "../util/command.js";
 import { EnvdConnection } from "../envd/connection.js";
-import { loadEntry, type CapsuleEntry } from "./entry.js";
+import { loadEntry, runtimeIdOf, type CapsuleEntry } from "./entry.js";
 import type { ManagerInternals } from "./internals.js";
 import { waitForEnvd } from "./envd-boot.js";
 
 /**
  * On agent start: takes back the capsules it left running or paused (from state.json
  * under $WRENN_DIR/capsules), and removes the debris of capsules that are gone —
- * sandboxes, namespaces, veths, rules, mounts, cgroups and directories.
+ * sandboxes, namespaces, veths, rules, mounts, cgroups and directories. Capsules the
+ * previous agent ran for itself (warm-pool spares, template builds) are removed too: a
+ * build dies with its call, and pools refill. Everything on the host is named by the
+ * capsule's runtime id (its directory name), which differs from the public id of a
+ * capsule claimed from a warm pool (ADR 0005).
  */
 export async function adoptCapsules(m: ManagerInternals): Promise<{ adopted: CapsuleEntry[]; removed: string[] }> {
   const adopted: CapsuleEntry[] = [];
@@ -24,7 +28,7 @@ export async function adoptCapsules(m: ManagerInternals): Promise<{ adopted: Cap
   for (const name of dirs) {
     const dir = join(m.capsulesDir, name);
     const entry = await loadEntry(dir);
-    const keep = entry ? await revive(m, entry) : false;
+    const keep = entry && !entry.runtime.purpose && runtimeIdOf(entry) === name ? await revive(m, entry) : false;
     if (keep && entry) {
       adopted.push(entry);
       continue;
@@ -34,7 +38,7 @@ export async function adoptCapsules(m: ManagerInternals): Promise<{ adopted: Cap
     if (entry?.runtime.net) await m.deps.network.destroy(entry.runtime.net).catch(() => {});
     await new CapsuleDisk(dir).remove().catch((err: Error) => m.deps.log.warn("could not remove capsule debris", { dir, error: err.message }));
   }
-  const known = new Set(adopted.map((e) => e.record.id));
+  const known = new Set(adopted.map(runtimeIdOf));
   // Sandboxes runsc still knows about but no state file claims.
   for (const id of await m.deps.runtime.list()) {
     if (!known.has(id)) {
@@ -50,16 +54,17 @@ export async function adoptCapsules(m: ManagerInternals): Promise<{ adopted: Cap
 }
 
 async function revive(m: ManagerInternals, entry: CapsuleEntry): Promise<boolean> {
-  const state = await m.deps.runtime.state(entry.record.id);
+  const id = runtimeIdOf(entry);
+  const state = await m.deps.runtime.state(id);
   const { status } = entry.record;
   if (status === "paused" && entry.runtime.checkpointDir) {
-    if (state !== "missing") await m.deps.runtime.destroy(entry.record.id).catch(() => {});
+    if (state !== "missing") await m.deps.runtime.destroy(id).catch(() => {});
     if (entry.runtime.net) entry.runtime.net = m.deps.network.adopt(entry.runtime.net);
     return true;
   }
   if ((status === "running" || status === "pausing" || status === "resuming") && (state === "running" || state === "paused")) {
     // Frozen by a pause the previous agent did not finish: thaw it.
-    if (state === "paused") await m.deps.runtime.thaw(entry.record.id).catch(() => {});
+    if (state === "paused") await m.deps.runtime.thaw(id).catch(() => {});
     if (!entry.runtime.net) return false;
     entry.runtime.net = m.deps.network.adopt(entry.runtime.net);
     try {

@@ -3,23 +3,28 @@ import { join } from "node:path";
 import { rm, writeFile } from "node:fs/promises";
 import { WrennError } from "@wrenn/core";
 import { CapsuleDisk } from "../storage/capsule-disk.js";
-import type { CapsuleEntry } from "./entry.js";
+import type { CapsuleEntry, CapsulePurpose } from "./entry.js";
 import type { ManagerInternals } from "./internals.js";
-import type { SnapshotMeta } from "./snapshot-store.js";
+import type { StoredSnapshot } from "./snapshot-store.js";
 import type { CreateCapsuleInput } from "./types.js";
 
 /**
  * Cold start from an image template, or restore from a snapshot template. On any failure
- * everything made so far is undone: nothing keeps running, nothing stays on disk.
+ * everything made so far is undone: nothing keeps running, nothing stays on disk. A
+ * template of kind "image" made on this host (a recipe build) cold-boots its base image
+ * with the template's layer as the capsule's writable layer.
  */
 export async function createCapsule(
   m: ManagerInternals,
   input: CreateCapsuleInput,
-  snapshot: SnapshotMeta | undefined,
+  template: StoredSnapshot | undefined,
   signal?: AbortSignal,
+  purpose?: CapsulePurpose,
 ): Promise<CapsuleEntry> {
   const now = Date.now();
   const dir = join(m.capsulesDir, input.id);
+  // Only a checkpoint pins the specs: an image-kind template boots with the requested ones.
+  const snapshot = template?.kind === "image" ? undefined : template;
   const entry: CapsuleEntry = {
     dir,
     envd: undefined,
@@ -38,9 +43,9 @@ export async function createCapsule(
       address: "",
       network: input.network,
       metadata: input.metadata,
-      envs: { ...snapshot?.envs, ...input.envs },
-      defaultUser: input.defaultUser || snapshot?.defaultUser || m.deps.defaultUser || "",
-      defaultWorkdir: input.defaultWorkdir || snapshot?.defaultWorkdir || "",
+      envs: { ...template?.envs, ...input.envs },
+      defaultUser: input.defaultUser || template?.defaultUser || m.deps.defaultUser || "",
+      defaultWorkdir: input.defaultWorkdir || template?.defaultWorkdir || "",
       error: "",
     },
     runtime: {
@@ -51,7 +56,9 @@ export async function createCapsule(
       optHash: "",
       net: undefined,
       checkpointDir: undefined,
-      fromSnapshot: snapshot?.name,
+      fromSnapshot: template?.name,
+      runtimeId: input.id,
+      purpose,
     },
   };
   const disk = new CapsuleDisk(dir);
@@ -64,19 +71,19 @@ export async function createCapsule(
     mark = now;
   };
   try {
-    if (snapshot) {
+    if (template) {
       Object.assign(entry.runtime, {
-        lowerDir: snapshot.lowerDir,
-        imageHash: snapshot.imageHash,
-        optDir: snapshot.optDir,
-        optHash: snapshot.optHash,
+        lowerDir: template.lowerDir,
+        imageHash: template.imageHash,
+        optDir: template.optDir,
+        optHash: template.optHash,
       });
     } else {
       const [image, opt] = await Promise.all([m.deps.images.ensureImage(input.template, signal), m.deps.images.ensureOptLayer(signal)]);
       Object.assign(entry.runtime, { lowerDir: image.rootfs, imageHash: image.contentHash, optDir: opt.dir, optHash: opt.hash });
     }
     phase("image_ms");
-    const seed = snapshot ? join(m.snapshotsDir, snapshot.name, "upper") : undefined;
+    const seed = template ? join(template.dir, "upper") : undefined;
     const [net, made] = await Promise.allSettled([
       m.deps.network.create(input.id, input.network),
       disk.create(entry.record.diskMb, entry.runtime.lowerDir, seed),
@@ -94,7 +101,7 @@ export async function createCapsule(
     signal?.throwIfAborted();
     started = true;
     if (snapshot) {
-      await m.deps.runtime.restore(m.bundle(entry), join(m.snapshotsDir, snapshot.name, "ckpt"), signal);
+      await m.deps.runtime.restore(m.bundle(entry), join(snapshot.dir, "ckpt"), signal);
       phase("runtime_restore_ms");
       await m.bootEnvd(entry, snapshot.accessToken, signal);
     } else {
@@ -107,7 +114,7 @@ export async function createCapsule(
     entry.record.startedAt = Date.now();
     entry.record.lastActiveAt = Date.now();
     await m.save(entry);
-    m.deps.log.info("capsule created", { capsuleId: input.id, template: input.template, ...phases });
+    m.deps.log.info("capsule created", { capsuleId: input.id, template: input.template, ...(purpose ? { purpose } : {}), ...phases });
     return entry;
   } catch (err) {
     m.deps.log.warn("capsule create failed; cleaning up", { capsuleId: input.id, error: (err as Error).message });

@@ -17,6 +17,23 @@ export interface CapsuleRuntimeState {
   checkpointDir: string | undefined;
   /** Snapshot template this capsule was restored from, if any. */
   fromSnapshot: string | undefined;
+  /**
+   * The id the capsule runs under on this host: its directory, sandbox, cgroup, hostname
+   * and network names. The same as `record.id` except for a capsule claimed from a warm
+   * pool, which keeps the pool capsule's id here (ADR 0005). Absent in state files from
+   * before warm pools, meaning `record.id`.
+   */
+  runtimeId?: string;
+  /** Set while the agent runs the capsule for itself: never listed, never reachable from RPC. */
+  purpose?: CapsulePurpose;
+}
+
+/** Why the agent runs a capsule of its own: a warm pool's spare, or a template build. */
+export type CapsulePurpose = "pool" | "build";
+
+/** The id of the capsule's sandbox, directory and network (see `runtimeId`). */
+export function runtimeIdOf(entry: Pick<CapsuleEntry, "record" | "runtime">): string {
+  return entry.runtime.runtimeId ?? entry.record.id;
 }
 
 /** One capsule in the manager's map: the public record plus its host-side state. */

@@ -1,72 +1,108 @@
 import { arch, cpus, freemem, loadavg, totalmem } from "node:os";
 import { readFile, statfs } from "node:fs/promises";
-import { WRENN_VERSION, WrennError } from "@wrenn/core";
+import { join } from "node:path";
+import { WRENN_VERSION, WrennError, newId } from "@wrenn/core";
 import type { EnvdConnection } from "../envd/connection.js";
 import type { MetricPoint, Tier } from "../metrics/ring.js";
 import { CapsuleDisk } from "../storage/capsule-disk.js";
 import { KeyedMutex } from "../util/mutex.js";
 import { adoptCapsules } from "./adopt.js";
+import { claimSpare, warmSpare } from "./claim.js";
 import { createCapsule } from "./create.js";
 import { destroyCapsule } from "./destroy.js";
-import type { CapsuleEntry } from "./entry.js";
+import type { CapsuleEntry, CapsulePurpose } from "./entry.js";
+import { imageTemplate } from "./image-template.js";
 import { ManagerInternals, type ManagerDeps } from "./internals.js";
-import { normalizePolicy, validateCreate } from "./limits.js";
+import { DEFAULT_DISK_MB, normalizePolicy, validateCreate } from "./limits.js";
 import { pauseCapsule } from "./pause.js";
 import { idleCapsules } from "./reaper.js";
 import { resumeCapsule } from "./resume.js";
 import { snapshotCapsule, snapshotTemplate } from "./snapshot.js";
-import { SnapshotStore } from "./snapshot-store.js";
+import { SnapshotStore, type StoredSnapshot } from "./snapshot-store.js";
 import type { CapsuleRecord, CapsuleService, CreateCapsuleInput, HostStats, NetworkPolicy, TemplateRecord } from "./types.js";
+import { WarmPools, type PoolKey, type WarmPoolStatus } from "./warm-pool.js";
+import type { BuildHost, TemplateDefaults } from "../builds/types.js";
+
+/** Specs of a warm-pool spare or build capsule when the caller gives none. */
+const DEFAULT_VCPUS = 1;
+const DEFAULT_MEMORY_MB = 512;
+
 
 /**
  * The truth about what runs on this host. Lifecycle operations on one capsule are
  * serialized; different capsules proceed in parallel. State survives agent restarts
  * (state.json per capsule); the operations themselves live one per file beside this one.
+ *
+ * Besides the capsules callers asked for, the manager runs capsules for itself
+ * (`CapsulePurpose`): warm-pool spares and template-build capsules. They count toward the
+ * host's allocations but are never listed, and no RPC reaches them by id.
  */
-export class CapsuleManager implements CapsuleService {
+export class CapsuleManager implements CapsuleService, BuildHost {
   private readonly entries = new Map<string, CapsuleEntry>();
   private readonly locks = new KeyedMutex();
   private readonly internals: ManagerInternals;
   private readonly snapshots: SnapshotStore;
+  readonly pools: WarmPools;
   private autoPaused: string[] = [];
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ManagerDeps) {
     this.internals = new ManagerInternals(deps);
     this.snapshots = new SnapshotStore(this.internals.snapshotsDir);
+    this.pools = new WarmPools(
+      { start: (key) => this.startSpare(key), destroy: (id) => this.destroyOwn(id) },
+      deps.log,
+      join(deps.wrennDir, "warm-pools.json"),
+    );
   }
 
-  /** Re-adopts capsules from a previous run, removes debris, starts the idle reaper. */
-  async start(options: { reapIntervalMs?: number } = {}): Promise<{ adopted: string[]; removed: string[] }> {
+  /**
+   * Re-adopts capsules from a previous run, removes debris, starts the idle reaper and
+   * the warm pools (`warmPools`: sizes to use where none was set over RPC).
+   */
+  async start(options: { reapIntervalMs?: number; warmPools?: (PoolKey & { size: number })[] } = {}): Promise<{ adopted: string[]; removed: string[] }> {
     await this.snapshots.cleanup();
     const { adopted, removed } = await adoptCapsules(this.internals);
     for (const entry of adopted) this.entries.set(entry.record.id, entry);
     this.reaper = setInterval(() => void this.reapIdle(), options.reapIntervalMs ?? 1000);
     this.reaper.unref();
     if (adopted.length || removed.length) this.deps.log.info("capsules adopted", { adopted: adopted.length, removed });
+    const pools: (PoolKey & { size: number })[] = [];
+    for (const pool of options.warmPools ?? []) {
+      try {
+        pools.push({ ...(await this.poolKey(pool)), size: pool.size });
+      } catch (err) {
+        this.deps.log.warn("ignoring a configured warm pool", { ...pool, error: (err as Error).message });
+      }
+    }
+    await this.pools.start(pools);
     return { adopted: adopted.map((e) => e.record.id), removed };
   }
 
+  /** Stops the reaper and drops envd connections; capsules keep running. */
   stop(): void {
     clearInterval(this.reaper);
     for (const entry of this.entries.values()) this.internals.closeEnvd(entry);
   }
 
-  async create(input: CreateCapsuleInput, signal?: AbortSignal): Promise<CapsuleRecord> {
+  async create(input: CreateCapsuleInput, signal?: AbortSignal): Promise<CapsuleRecord & { fromWarmPool?: boolean }> {
     const valid = validateCreate(input);
     if (this.entries.has(valid.id)) throw new WrennError("conflict", `capsule ${valid.id} already exists on this host`);
-    const snapshot = this.deps.images.isBuiltin(valid.template) ? undefined : await this.snapshots.get(valid.template);
-    if (!snapshot && !this.deps.images.isBuiltin(valid.template)) {
-      const known = (await this.listTemplates()).map((t) => t.name).join(", ");
-      throw new WrennError("not_found", `unknown template "${valid.template}"; templates on this host: ${known}`);
+    const template = await this.acquireTemplate(valid.template);
+    try {
+      return await this.locks.run(valid.id, async () => {
+        if (this.entries.has(valid.id)) throw new WrennError("conflict", `capsule ${valid.id} already exists on this host`);
+        const claimed = await this.claim(valid, template);
+        if (claimed) return claimed;
+        return this.internals.timed("create", async () => {
+          const entry = await createCapsule(this.internals, valid, template, signal);
+          this.entries.set(entry.record.id, entry);
+          return { ...entry.record };
+        });
+      });
+    } finally {
+      await this.snapshots.release(template);
     }
-    return this.locks.run(valid.id, () =>
-      this.internals.timed("create", async () => {
-        const entry = await createCapsule(this.internals, valid, snapshot, signal);
-        this.entries.set(entry.record.id, entry);
-        return { ...entry.record };
-      }),
-    );
   }
 
   async destroy(id: string): Promise<void> {
@@ -98,7 +134,7 @@ export class CapsuleManager implements CapsuleService {
   list(): { capsules: CapsuleRecord[]; autoPausedIds: string[] } {
     const autoPausedIds = this.autoPaused;
     this.autoPaused = [];
-    return { capsules: [...this.entries.values()].map((e) => ({ ...e.record })), autoPausedIds };
+    return { capsules: this.visible().map((e) => ({ ...e.record })), autoPausedIds };
   }
 
   get(id: string): CapsuleRecord {
@@ -133,11 +169,16 @@ export class CapsuleManager implements CapsuleService {
         snapshotCapsule(this.internals, this.snapshots, entry, name, overwrite, (n) => this.deps.images.isBuiltin(n)),
       ),
     );
+    // Spares of the replaced version must not be handed out any more.
+    await this.pools.templateChanged(name, false);
     return { template, capsule: { ...entry.record } };
   }
 
+  /** Deletes a template made on this host; its warm pools are drained and removed first. */
   async deleteSnapshot(name: string): Promise<void> {
     if (this.deps.images.isBuiltin(name)) throw new WrennError("invalid_request", `"${name}" is a built-in template and cannot be deleted`);
+    if (!(await this.snapshots.get(name))) throw new WrennError("not_found", `no snapshot named "${name}"`);
+    await this.pools.templateChanged(name, true);
     await this.snapshots.remove(name);
   }
 
@@ -166,14 +207,14 @@ export class CapsuleManager implements CapsuleService {
 
   statusCounts(): Partial<Record<CapsuleRecord["status"], number>> {
     const counts: Partial<Record<CapsuleRecord["status"], number>> = {};
-    for (const { record } of this.entries.values()) counts[record.status] = (counts[record.status] ?? 0) + 1;
+    for (const { record } of this.visible()) counts[record.status] = (counts[record.status] ?? 0) + 1;
     return counts;
   }
 
-  /** Running capsules and their envd, for the metrics sampler. */
+  /** Running capsules and their envd, for the metrics sampler (the agent's own are not sampled). */
   running(): { id: string; envd: EnvdConnection }[] {
     const out: { id: string; envd: EnvdConnection }[] = [];
-    for (const entry of this.entries.values()) {
+    for (const entry of this.visible()) {
       if (entry.record.status === "running" && entry.envd) out.push({ id: entry.record.id, envd: entry.envd });
     }
     return out;
@@ -185,10 +226,12 @@ export class CapsuleManager implements CapsuleService {
     let paused = 0;
     let vcpus = 0;
     let memoryMb = 0;
-    for (const { record } of this.entries.values()) {
+    const own = { pool: 0, build: 0 };
+    for (const { record, runtime } of this.entries.values()) {
       if (record.status === "paused") paused++;
       else if (record.status !== "stopped" && record.status !== "error") {
-        running++;
+        if (runtime.purpose) own[runtime.purpose]++;
+        else running++;
         vcpus += record.vcpus;
         memoryMb += record.memoryMb;
       }
@@ -207,28 +250,222 @@ export class CapsuleManager implements CapsuleService {
       load1m: loadavg()[0] ?? 0,
       agentVersion: WRENN_VERSION,
       runtime: this.deps.runtime.name,
+      capsulesWarm: own.pool,
+      capsulesBuilding: own.build,
     };
   }
 
+  /** Destroys (or pauses) every capsule; warm pools are drained for good, builds lose their capsules. */
   async terminate(pauseCapsules: boolean): Promise<void> {
-    const ids = [...this.entries.keys()];
-    await Promise.allSettled(
-      ids.map((id) => {
+    await this.pools.drain();
+    const own = [...this.entries.values()].filter((e) => e.runtime.purpose).map((e) => e.record.id);
+    const ids = this.visible().map((e) => e.record.id);
+    await Promise.allSettled([
+      ...own.map((id) => this.destroyOwn(id)),
+      ...ids.map((id) => {
         const status = this.entries.get(id)?.record.status;
         if (pauseCapsules) return status === "running" ? this.pause(id) : Promise.resolve();
         return this.destroy(id);
       }),
-    );
+    ]);
+  }
+
+  // ------------------------------------------------------------ warm pools
+
+  /** Sets the pool for (template, vcpus, memory); vcpus and memory 0 mean the defaults. */
+  async setWarmPool(key: PoolKey, size: number): Promise<WarmPoolStatus> {
+    return this.pools.set(await this.poolKey(key), size);
+  }
+
+  listWarmPools(): WarmPoolStatus[] {
+    return this.pools.list();
+  }
+
+  /**
+   * Drains the warm pools (their spares are destroyed) and drops every envd connection;
+   * the callers' capsules keep running. For agent shutdown.
+   */
+  async shutdown(): Promise<void> {
+    await this.pools.drain();
+    await Promise.allSettled([...this.entries.values()].filter((e) => e.runtime.purpose).map((e) => this.destroyOwn(e.record.id)));
+    this.stop();
+  }
+
+  /**
+   * The pool a request would be served from: snapshot templates pin vcpus and memory (a
+   * checkpoint restores with the specs it was taken with), others take the request's.
+   */
+  private async poolKey(key: PoolKey): Promise<PoolKey> {
+    const template = await this.snapshots.get(key.template);
+    if (!template && !this.deps.images.isBuiltin(key.template)) throw await this.unknownTemplate(key.template);
+    if (template && template.kind !== "image") return { template: key.template, vcpus: template.vcpus, memoryMb: template.memoryMb };
+    const probe = validateCreate({
+      ...this.ownInput("cl-0000000000000000000000000", key.template),
+      vcpus: key.vcpus || DEFAULT_VCPUS,
+      memoryMb: key.memoryMb || DEFAULT_MEMORY_MB,
+    });
+    return { template: key.template, vcpus: probe.vcpus, memoryMb: probe.memoryMb };
+  }
+
+  /** Hands a ready spare to `input` when one fits; undefined = make a capsule as usual. */
+  private async claim(input: CreateCapsuleInput, template: StoredSnapshot | undefined): Promise<(CapsuleRecord & { fromWarmPool: true }) | undefined> {
+    // Spares have the default disk: a different size cannot be applied to a running capsule.
+    if (input.diskMb !== DEFAULT_DISK_MB) return undefined;
+    const pinned = template && template.kind !== "image";
+    const key = { template: input.template, vcpus: pinned ? template.vcpus : input.vcpus, memoryMb: pinned ? template.memoryMb : input.memoryMb };
+    const spareId = this.pools.take(key);
+    const spare = spareId ? this.entries.get(spareId) : undefined;
+    if (!spareId || !spare) return undefined;
+    let phases: Record<string, number>;
+    try {
+      phases = await this.locks.run(spareId, () => this.internals.timed("create", () => claimSpare(this.internals, spare, input, template)));
+    } catch (err) {
+      this.deps.log.warn("could not claim a warm-pool capsule; starting one instead", { capsuleId: input.id, spare: spareId, error: (err as Error).message });
+      void this.destroyOwn(spareId).catch(() => {});
+      return undefined;
+    }
+    this.entries.delete(spareId);
+    this.entries.set(input.id, spare);
+    this.deps.log.info("capsule claimed from warm pool", { capsuleId: input.id, runtimeId: spareId, template: input.template, ...phases });
+    return { ...spare.record, fromWarmPool: true };
+  }
+
+  private async startSpare(key: PoolKey): Promise<string> {
+    const template = await this.acquireTemplate(key.template);
+    try {
+      const input = validateCreate({ ...this.ownInput(newId("capsule"), key.template), vcpus: key.vcpus, memoryMb: key.memoryMb });
+      const id = await this.createOwn(input, template, "pool");
+      try {
+        await warmSpare(this.ownEnvd(id));
+      } catch (err) {
+        await this.destroyOwn(id).catch(() => {});
+        throw err;
+      }
+      return id;
+    } finally {
+      await this.snapshots.release(template);
+    }
+  }
+
+  // ------------------------------------------------------------ template builds
+
+  /**
+   * Starts a build capsule from `base` (hidden, never reaped); resolves with its id. The
+   * caller must `destroyOwn` it whatever happens.
+   */
+  async startBuildCapsule(base: string, vcpus: number, memoryMb: number, signal?: AbortSignal): Promise<string> {
+    const template = await this.acquireTemplate(base);
+    try {
+      const input = validateCreate({ ...this.ownInput(newId("capsule"), base), vcpus: vcpus || DEFAULT_VCPUS, memoryMb: memoryMb || 1024 });
+      return await this.createOwn(input, template, "build", signal);
+    } finally {
+      await this.snapshots.release(template);
+    }
+  }
+
+  /** The envd of one of the agent's own capsules (no activity bookkeeping). */
+  ownEnvd(id: string): EnvdConnection {
+    const entry = this.entries.get(id);
+    if (!entry?.runtime.purpose || !entry.envd) throw new WrennError("not_found", `capsule ${id} is not one of the agent's own running capsules`);
+    return entry.envd;
+  }
+
+  /** The template's kind ("image", "snapshot") or undefined when there is no such template. */
+  async templateKind(name: string): Promise<TemplateRecord["kind"] | undefined> {
+    if (this.deps.images.isBuiltin(name)) return "image";
+    const template = await this.snapshots.get(name);
+    return template ? (template.kind ?? "snapshot") : undefined;
+  }
+
+  isBuiltinTemplate(name: string): boolean {
+    return this.deps.images.isBuiltin(name);
+  }
+
+  /** Env, user and workdir that capsules from `name` get when the request names none. */
+  async templateDefaults(name: string): Promise<TemplateDefaults> {
+    const template = this.deps.images.isBuiltin(name) ? undefined : await this.snapshots.get(name);
+    return { envs: { ...template?.envs }, user: template?.defaultUser || this.deps.defaultUser || "root", workdir: template?.defaultWorkdir ?? "" };
+  }
+
+  /**
+   * Publishes a build capsule as template `name` (replacing any template of that name in
+   * one step) with `defaults` for the capsules made from it. "snapshot" keeps its
+   * processes running (a checkpoint); "image" keeps only its files. Warm-pool spares of
+   * the old version are destroyed.
+   */
+  async publishBuild(id: string, name: string, kind: "snapshot" | "image", defaults: TemplateDefaults): Promise<TemplateRecord> {
+    const entry = this.entries.get(id);
+    if (entry?.runtime.purpose !== "build") throw new WrennError("not_found", `build capsule ${id} is gone`);
+    const template = await this.locks.run(id, async () => {
+      Object.assign(entry.record, { envs: defaults.envs, defaultUser: defaults.user, defaultWorkdir: defaults.workdir });
+      if (kind === "image") return imageTemplate(this.internals, this.snapshots, entry, name);
+      return this.internals.timed("snapshot", () => snapshotCapsule(this.internals, this.snapshots, entry, name, true, (n) => this.deps.images.isBuiltin(n)));
+    });
+    await this.pools.templateChanged(name, false);
+    return template;
+  }
+
+  /** Destroys one of the agent's own capsules (spare or build). Idempotent. */
+  async destroyOwn(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry?.runtime.purpose) return;
+    await this.locks.run(id, () => this.internals.timed("destroy", () => destroyCapsule(this.internals, entry)));
+    this.entries.delete(id);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private async createOwn(input: CreateCapsuleInput, template: StoredSnapshot | undefined, purpose: CapsulePurpose, signal?: AbortSignal): Promise<string> {
+    return this.locks.run(input.id, async () => {
+      const entry = await createCapsule(this.internals, input, template, signal, purpose);
+      this.entries.set(input.id, entry);
+      return input.id;
+    });
+  }
+
+  /** A create request for one of the agent's own capsules: default disk, no timeout, open egress. */
+  private ownInput(id: string, template: string): CreateCapsuleInput {
+    return {
+      id,
+      template,
+      vcpus: DEFAULT_VCPUS,
+      memoryMb: DEFAULT_MEMORY_MB,
+      diskMb: 0,
+      timeoutSec: 0,
+      envs: {},
+      network: normalizePolicy(undefined),
+      metadata: {},
+      defaultUser: "",
+      defaultWorkdir: "",
+    };
+  }
+
+  /** A snapshot template pinned until `snapshots.release`, undefined for a built-in; `not_found` otherwise. */
+  private async acquireTemplate(name: string): Promise<StoredSnapshot | undefined> {
+    if (this.deps.images.isBuiltin(name)) return undefined;
+    const template = await this.snapshots.acquire(name);
+    if (!template) throw await this.unknownTemplate(name);
+    return template;
+  }
+
+  private async unknownTemplate(name: string): Promise<WrennError> {
+    const known = (await this.listTemplates()).map((t) => t.name).join(", ");
+    return new WrennError("not_found", `unknown template "${name}"; templates on this host: ${known}`);
+  }
+
+  /** The capsules callers asked for (not the agent's own). */
+  private visible(): CapsuleEntry[] {
+    return [...this.entries.values()].filter((e) => !e.runtime.purpose);
   }
 
   private entry(id: string): CapsuleEntry {
     const entry = this.entries.get(id);
-    if (!entry) throw new WrennError("not_found", `capsule ${id} is not on this host`);
+    if (!entry || entry.runtime.purpose) throw new WrennError("not_found", `capsule ${id} is not on this host`);
     return entry;
   }
 
   private async reapIdle(): Promise<void> {
-    for (const entry of idleCapsules(this.entries.values(), Date.now())) {
+    for (const entry of idleCapsules(this.visible(), Date.now())) {
       const id = entry.record.id;
       if (this.locks.busy(id)) continue;
       try {

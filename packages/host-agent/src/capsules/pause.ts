@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import { WrennError } from "@wrenn/core";
-import type { CapsuleEntry } from "./entry.js";
+import { runtimeIdOf, type CapsuleEntry } from "./entry.js";
 import type { ManagerInternals } from "./internals.js";
 import { prepareSnapshot } from "./envd-boot.js";
 import { waitForTcpQuiet } from "./tcp-quiet.js";
@@ -26,7 +26,7 @@ export async function checkpointCapsule(m: ManagerInternals, entry: CapsuleEntry
         m.deps.log.warn("connections to the capsule are still open before checkpoint", { capsuleId: entry.record.id, attempt });
       }
       try {
-        await m.deps.runtime.checkpoint(entry.record.id, imageDir);
+        await m.deps.runtime.checkpoint(runtimeIdOf(entry), imageDir);
         break;
       } catch (err) {
         const delay = backoffMs[attempt - 1];

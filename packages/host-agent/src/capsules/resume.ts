@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { WrennError } from "@wrenn/core";
 import { CapsuleDisk } from "../storage/capsule-disk.js";
-import type { CapsuleEntry } from "./entry.js";
+import { runtimeIdOf, type CapsuleEntry } from "./entry.js";
 import type { ManagerInternals } from "./internals.js";
 
 /**
@@ -23,7 +23,7 @@ export async function resumeCapsule(m: ManagerInternals, entry: CapsuleEntry): P
     await m.deps.runtime.restore(m.bundle(entry), imageDir);
     await m.bootEnvd(entry, entry.runtime.accessToken);
   } catch (err) {
-    await m.deps.runtime.destroy(entry.record.id).catch(() => {});
+    await m.deps.runtime.destroy(runtimeIdOf(entry)).catch(() => {});
     entry.record.status = "paused";
     entry.record.address = "";
     await m.save(entry);

@@ -87,12 +87,15 @@ export async function snapshotCapsule(
 export function snapshotTemplate(meta: SnapshotMeta): TemplateRecord {
   return {
     name: meta.name,
-    kind: "snapshot",
+    kind: meta.kind ?? "snapshot",
     sizeBytes: meta.sizeBytes,
     createdAt: meta.createdAt,
     baseTemplate: meta.baseTemplate,
     vcpus: meta.vcpus,
     memoryMb: meta.memoryMb,
     contentHash: meta.imageHash,
+    envs: meta.envs,
+    defaultUser: meta.defaultUser,
+    defaultWorkdir: meta.defaultWorkdir,
   };
 }

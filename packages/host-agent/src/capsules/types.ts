@@ -58,6 +58,10 @@ export interface TemplateRecord {
   vcpus: number;
   memoryMb: number;
   contentHash: string;
+  /** Defaults for capsules made from it (recipe builds and snapshots); absent for built-ins. */
+  envs?: Record<string, string>;
+  defaultUser?: string;
+  defaultWorkdir?: string;
 }
 
 export interface HostStats {
@@ -74,6 +78,9 @@ export interface HostStats {
   load1m: number;
   agentVersion: string;
   runtime: string;
+  /** Capsules the agent runs for itself, not in capsulesRunning (their resources are in the allocations). */
+  capsulesWarm?: number;
+  capsulesBuilding?: number;
 }
 
 /**
@@ -82,7 +89,8 @@ export interface HostStats {
  * capsule in the wrong state and `invalid_request` for bad input.
  */
 export interface CapsuleService {
-  create(input: CreateCapsuleInput, signal?: AbortSignal): Promise<CapsuleRecord>;
+  /** `fromWarmPool` when a ready pool capsule was claimed instead of starting one. */
+  create(input: CreateCapsuleInput, signal?: AbortSignal): Promise<CapsuleRecord & { fromWarmPool?: boolean }>;
   destroy(id: string): Promise<void>;
   pause(id: string): Promise<CapsuleRecord>;
   resume(id: string, timeoutSec?: number): Promise<CapsuleRecord>;

@@ -74,6 +74,9 @@ export function templateInfo(template: TemplateRecord): MessageInitShape<typeof 
     vcpus: template.vcpus,
     memoryMb: template.memoryMb,
     contentHash: template.contentHash,
+    envs: template.envs ?? {},
+    defaultUser: template.defaultUser ?? "",
+    defaultWorkdir: template.defaultWorkdir ?? "",
   };
 }
 

@@ -1,6 +1,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { HostAgentService } from "@wrenn/proto/hostagent/v1";
 import type { CapsuleService } from "../capsules/types.js";
+import type { PoolKey, WarmPoolStatus } from "../capsules/warm-pool.js";
+import type { BuildRequest } from "../builds/recipe.js";
+import type { BuildEvent } from "../builds/types.js";
 
 /** Limits the RPC layer enforces; every one is named in the error that enforces it. */
 export interface RpcLimits {
@@ -24,9 +27,24 @@ export const defaultRpcLimits: RpcLimits = {
   fileChunkBytes: 256 << 10,
 };
 
+/** Recipe builds (BuildTemplate). */
+export interface TemplateBuildService {
+  build(request: BuildRequest, signal: AbortSignal): AsyncIterable<BuildEvent>;
+}
+
+/** Warm pools (SetWarmPool, ListWarmPools). */
+export interface WarmPoolService {
+  setWarmPool(key: PoolKey, size: number): Promise<WarmPoolStatus>;
+  listWarmPools(): WarmPoolStatus[];
+}
+
 export interface RpcDeps {
   capsules: CapsuleService;
   limits: RpcLimits;
+  /** Absent: BuildTemplate answers Unimplemented. */
+  builds?: TemplateBuildService;
+  /** Absent: the warm-pool calls answer Unimplemented. */
+  pools?: WarmPoolService;
 }
 
 /** A slice of the service implementation; rpc/service.ts joins the slices. */

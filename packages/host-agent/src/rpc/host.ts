@@ -39,6 +39,8 @@ export function hostHandlers({ capsules }: RpcDeps): Handlers<"getCapsuleMetrics
         load1m: stats.load1m,
         agentVersion: stats.agentVersion,
         runtime: stats.runtime,
+        capsulesWarm: stats.capsulesWarm ?? 0,
+        capsulesBuilding: stats.capsulesBuilding ?? 0,
       };
     },
 

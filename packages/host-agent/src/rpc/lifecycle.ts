@@ -24,7 +24,7 @@ export function lifecycleHandlers({ capsules }: RpcDeps): Handlers<
         },
         ctx.signal,
       );
-      return { capsule: capsuleInfo(record) };
+      return { capsule: capsuleInfo(record), fromWarmPool: record.fromWarmPool ?? false };
     },
 
     async destroyCapsule(req) {

@@ -10,6 +10,7 @@ import { lifecycleHandlers } from "./lifecycle.js";
 import { processHandlers } from "./processes.js";
 import { ptyHandlers } from "./pty.js";
 import { templateHandlers } from "./templates.js";
+import { warmPoolHandlers } from "./warm-pools.js";
 
 /** hostagent.v1.HostAgentService: every method, each group from its own file. */
 export function registerHostAgentService(router: ConnectRouter, deps: RpcDeps): void {
@@ -22,6 +23,7 @@ export function registerHostAgentService(router: ConnectRouter, deps: RpcDeps): 
     ...filesystemHandlers(deps),
     ...ptyHandlers(deps),
     ...templateHandlers(deps),
+    ...warmPoolHandlers(deps),
     ...hostHandlers(deps),
   });
 }

@@ -45,4 +45,9 @@ export interface Runtime {
   list(): Promise<string[]>;
   /** Host pids of the capsule's runtime processes (for memory accounting). */
   pids(id: string): Promise<number[]>;
+  /**
+   * Renames a running capsule (hostname and /etc/hosts): a capsule claimed from a warm
+   * pool takes its new id. Optional: without it a claimed capsule keeps the pool's name.
+   */
+  setHostname?(id: string, hostname: string): Promise<void>;
 }

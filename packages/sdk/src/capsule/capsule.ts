@@ -79,7 +79,14 @@ export class Capsule implements AsyncDisposable {
     this.git = new Git(this.commands);
   }
 
-  /** Same as `capsuleId`. */
+  /**
+   * Same as `capsuleId`.
+   *
+   * @example
+   * ```ts
+   * console.log(capsule.id); // "cl-…"
+   * ```
+   */
   get id(): string {
     return this.capsuleId;
   }
@@ -338,7 +345,17 @@ export class Capsule implements AsyncDisposable {
     return templateInfoOf(json);
   }
 
-  /** Kills the capsule (for `await using`). */
+  /**
+   * Kills the capsule; called by `await using` at the end of the block.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using capsule = await Capsule.create();
+   *   await capsule.commands.run("make test");
+   * } // killed here, also when the block throws
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.kill();
   }

@@ -116,17 +116,38 @@ export class CommandHandle {
     );
   }
 
-  /** Everything the command has written to stdout so far. */
+  /**
+   * Everything the command has written to stdout so far.
+   *
+   * @example
+   * ```ts
+   * if (handle.stdout.includes("listening")) console.log("server is up");
+   * ```
+   */
   get stdout(): string {
     return this.out;
   }
 
-  /** Everything the command has written to stderr so far. */
+  /**
+   * Everything the command has written to stderr so far.
+   *
+   * @example
+   * ```ts
+   * console.error(handle.stderr);
+   * ```
+   */
   get stderr(): string {
     return this.err;
   }
 
-  /** The exit code once the command has ended, else `undefined`. */
+  /**
+   * The exit code once the command has ended, else `undefined`.
+   *
+   * @example
+   * ```ts
+   * if (handle.exitCode === undefined) await handle.kill();
+   * ```
+   */
   get exitCode(): number | undefined {
     return this.settled?.result?.exitCode;
   }

@@ -54,7 +54,14 @@ export class PtyHandle {
     if (message.type === "output" && typeof message.data === "string") this.onData(fromBase64(message.data));
   }
 
-  /** The exit status once the terminal has ended, else `undefined`. */
+  /**
+   * The exit status once the terminal has ended, else `undefined`.
+   *
+   * @example
+   * ```ts
+   * if (term.exitCode === undefined) await term.kill();
+   * ```
+   */
   get exitCode(): number | undefined {
     return this.exited?.exitCode;
   }

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "../config.js";
-import { errorFromResponse, errorFromTransport } from "../errors.js";
+import { ServerError, errorFromResponse, errorFromTransport } from "../errors.js";
 import { SDK_VERSION } from "../version.js";
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -89,14 +89,19 @@ export class HttpClient {
   /** A call answered with JSON (or 204 → `undefined`); the deadline covers the whole body. */
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const { response, url, timeoutMs, clear } = await this.start(method, path, options);
+    let text: string;
     try {
-      if (response.status === 204) return undefined as T;
-      const text = await response.text();
-      return (text ? JSON.parse(text) : undefined) as T;
+      text = response.status === 204 ? "" : await response.text();
     } catch (err) {
       throw errorFromTransport(err, { url, timeoutMs });
     } finally {
       clear();
+    }
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new ServerError(`${method} ${url} answered with invalid JSON: ${text.slice(0, 100)}`, { code: "invalid_response", status: response.status, cause: err });
     }
   }
 

@@ -99,6 +99,17 @@ export class GvisorRuntime implements Runtime {
     }
   }
 
+  /**
+   * `runsc exec` with CAP_SYS_ADMIN, which the capsule's own processes do not have (so
+   * nothing inside can rename the capsule). The process is gone before this returns:
+   * runsc exec processes must not outlive a call (they break checkpoints).
+   */
+  async setHostname(id: string, hostname: string): Promise<void> {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(hostname)) throw new WrennError("invalid_request", `"${hostname}" is not a valid hostname`);
+    const script = 'hostname "$1" && printf "127.0.0.1\\tlocalhost %s\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n" "$1" > /etc/hosts';
+    await this.runsc.run(["exec", "--cap", "CAP_SYS_ADMIN", id, "/bin/sh", "-c", script, "sh", hostname], { timeoutMs: 10_000 });
+  }
+
   async pids(id: string): Promise<number[]> {
     const out: number[] = [];
     for (const entry of await readdir("/proc")) {
