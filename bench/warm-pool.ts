@@ -7,7 +7,7 @@
 // the spare's hostname (WRENN_WARM_POOL_HOSTNAME=keep), whose difference is one `runsc exec`.
 // Run as root: node --conditions=wrenn-source --import tsx bench/warm-pool.ts
 // Env: BENCH_N (samples, default 50), BENCH_N_COLD (cold and snapshot samples, default min(N, 20)).
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "@wrenn/core";
 import { startAgentProcess } from "@wrenn/testkit";
@@ -17,12 +17,13 @@ import { report, summarize } from "./lib/stats.js";
 const N = Number(process.env.BENCH_N ?? 50);
 const N_COLD = Number(process.env.BENCH_N_COLD ?? Math.min(N, 20));
 const DATA_DIR = "/var/tmp/wrenn-bench-warm";
-const POOL = "10.28.0.0/16";
+// Its own address pool and chain/veth prefixes: other agents on the host are left alone.
+const NET = { pool: "10.28.0.0/16", chainPrefix: "WRBENCHW", vethPrefix: "wq" };
+const NET_ENV = { WRENN_NETWORK_POOL: NET.pool, WRENN_CHAIN_PREFIX: NET.chainPrefix, WRENN_VETH_PREFIX: NET.vethPrefix };
 const spec = { template: "minimal", vcpus: 1, memoryMb: 512 };
 
 rmSync(DATA_DIR, { recursive: true, force: true });
-const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
-let agent = await startAgentProcess({ dataDir: DATA_DIR, env: { WRENN_NETWORK_POOL: POOL } });
+let agent = await startAgentProcess({ dataDir: DATA_DIR, env: NET_ENV });
 let client = agent.client;
 const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 
@@ -64,6 +65,18 @@ async function poolFull(template: string, size: number): Promise<void> {
 
 try {
   await sample("minimal"); // warm-up: image, /opt layer, JIT
+  // The floor under every series: Exec(`echo`) on a capsule that is already running.
+  const running = newId("capsule");
+  await client.createCapsule({ capsuleId: running, ...spec });
+  const rtts: number[] = [];
+  for (let i = 0; i < N + 10; i++) {
+    const start = process.hrtime.bigint();
+    await client.exec({ capsuleId: running, cmd: "/bin/echo", args: ["hi"] });
+    if (i >= 10) rtts.push(ms(start));
+  }
+  await client.destroyCapsule({ capsuleId: running });
+  report({ bench: "exec_echo_on_running_capsule_ms", ...summarize(rtts) });
+
   await series("cold", N_COLD, "minimal");
 
   const source = newId("capsule");
@@ -83,7 +96,7 @@ try {
 
   // Claims that keep the spare's hostname (WRENN_WARM_POOL_HOSTNAME=keep): no `runsc exec`.
   await agent.stop();
-  agent = await startAgentProcess({ dataDir: DATA_DIR, env: { WRENN_NETWORK_POOL: POOL, WRENN_WARM_POOL_HOSTNAME: "keep" } });
+  agent = await startAgentProcess({ dataDir: DATA_DIR, env: { ...NET_ENV, WRENN_WARM_POOL_HOSTNAME: "keep" } });
   client = agent.client;
   await client.setWarmPool({ ...spec, size: 2 });
   await series("warm_pool_keep_hostname", N, "minimal", () => poolFull("minimal", 2));
@@ -96,8 +109,7 @@ try {
   for (const c of left.capsules) await client.destroyCapsule({ capsuleId: c.capsuleId }).catch(() => {});
   await client.deleteSnapshot({ name: "bench-warm-snap" }).catch(() => {});
   await agent.stop();
-  await new NetworkManager({ pool: POOL }).shutdown();
-  writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
+  await new NetworkManager(NET).shutdown();
   const mounted = readFileSync("/proc/self/mounts", "utf8").includes(DATA_DIR);
   if (mounted) console.error(`not removing ${DATA_DIR}: something is still mounted under it`);
   else rmSync(DATA_DIR, { recursive: true, force: true });

@@ -118,15 +118,49 @@ describe("dashboard in a browser", () => {
     await sawLine("hello");
     await shot("terminal");
 
+    // The PTY follows the window: a narrower viewport means fewer columns in `stty size`.
+    const sizes = async (): Promise<string[]> =>
+      page.evaluate(() => [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent?.trim() ?? "").filter((t) => /^\d+ \d+$/.test(t)));
+    await page.keyboard.type("stty size\n");
+    await expect.poll(sizes).toHaveLength(1);
+    const [wide] = await sizes();
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.waitForTimeout(300);
+    await input.focus();
+    await page.keyboard.type("stty size\n");
+    await expect.poll(sizes).toHaveLength(2);
+    const narrow = (await sizes())[1]!;
+    expect(Number(narrow.split(" ")[1])).toBeLessThan(Number(wide!.split(" ")[1]));
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // Paste from the clipboard through the toolbar.
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((6*7))"));
+    await page.getByRole("button", { name: "Paste" }).click();
+    await page.keyboard.press("Enter");
+    await sawLine("pasted-42");
+
+    // A second shell beside the first; closing its tab ends it.
+    await page.getByRole("button", { name: "New shell" }).click();
+    await page.getByRole("tab", { name: /Shell 2 [0-9a-z]/ }).waitFor();
+    await page.keyboard.type("echo second-$((1+1))\n");
+    await sawLine("second-2");
+    const bashes = async (): Promise<number> => (await api("GET", `/v1/capsules/${capsuleId}/processes`)).body.filter((p: { cmd: string }) => p.cmd === "/bin/bash").length;
+    expect(await bashes()).toBe(2);
+    await page.getByRole("button", { name: "Close Shell 2 (ends the shell)" }).click();
+    await expect.poll(bashes).toBe(1);
+    await page.getByRole("tab", { name: /Shell 1/ }).click();
+
     await page.reload();
     await page.getByText(/Reattaching to session/).waitFor();
     await page.getByRole("tab", { name: /Shell 1 [0-9a-z]/ }).waitFor();
     await page.locator(".xterm-helper-textarea").focus();
     await page.keyboard.type("echo again-$$\n");
     await page.waitForFunction(() => [...document.querySelectorAll(".xterm-rows > div")].some((d) => /^again-\d+$/.test(d.textContent?.trim() ?? "")), undefined, { timeout: 20_000 });
-    // One shell, reattached: the process list still has exactly one terminal.
+    // The same shell, reattached by the tag kept in sessionStorage: no second one started.
+    const saved = await page.evaluate((key) => sessionStorage.getItem(key), `wrenn.pty.${capsuleId}`);
+    const [{ tag }] = JSON.parse(saved ?? "[]") as { tag: string }[];
     const processes = await api("GET", `/v1/capsules/${capsuleId}/processes`);
-    expect(processes.body.filter((p: { pty: boolean }) => p.pty)).toHaveLength(1);
+    expect(processes.body.filter((p: { cmd: string }) => p.cmd === "/bin/bash").map((p: { tag: string }) => p.tag)).toEqual([tag]);
   });
 
   it("uploads files (picker and drag-and-drop), lists them, previews one and reads it back through the API", async () => {
@@ -152,7 +186,7 @@ describe("dashboard in a browser", () => {
     expect(read.text).toBe('print("hello from the browser")  # hi\n');
     expect((await api("POST", `/v1/capsules/${capsuleId}/files/read`, { body: { path: "/home/user/dropped.txt" } })).text).toBe("dropped bytes\n");
 
-    await page.locator('tr[data-file-name="greeting.py"]').getByRole("button", { name: "greeting.py" }).click();
+    await page.locator('tr[data-file-name="greeting.py"]').getByRole("button", { name: "greeting.py", exact: true }).click();
     const preview = page.getByTestId("file-preview-text");
     await expect.poll(() => preview.textContent()).toBe('print("hello from the browser")  # hi\n');
     expect(await preview.locator(".tok-string").first().textContent()).toBe('"hello from the browser"');
@@ -207,6 +241,30 @@ describe("dashboard in a browser", () => {
     expect((await api("GET", `/v1/capsules/${capsuleId}`)).body.status).toBe("running");
   });
 
+  it("snapshots the capsule from the list, shows the template, and deletes it", async () => {
+    await row(capsuleId).getByRole("button", { name: `Snapshot ${capsuleId}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Template name").fill("browser-snap");
+    await dialog.getByRole("button", { name: "Take snapshot" }).click();
+    await dialog.waitFor({ state: "hidden", timeout: 60_000 });
+    await page.getByText("Snapshot browser-snap saved.").waitFor();
+    expect((await api("GET", "/v1/snapshots?type=snapshot")).body.map((t: { name: string }) => t.name)).toContain("browser-snap");
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Templates" }).click();
+    const templateRow = page.locator('tr[data-template="browser-snap"]');
+    await templateRow.waitFor();
+    await templateRow.getByRole("button", { name: "Create a capsule from browser-snap" }).click();
+    await expect.poll(() => page.getByRole("dialog").getByLabel("Template").inputValue()).toBe("browser-snap");
+    await shot("templates-create-from-snapshot");
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    await templateRow.getByRole("button", { name: "Delete snapshot browser-snap" }).click();
+    await page.getByTestId("confirm-action").click();
+    await templateRow.waitFor({ state: "detached" });
+    expect((await api("GET", "/v1/snapshots?type=snapshot")).body.map((t: { name: string }) => t.name)).not.toContain("browser-snap");
+    // The capsule kept running through its snapshot.
+    expect((await api("GET", `/v1/capsules/${capsuleId}`)).body.status).toBe("running");
+  });
+
   it("creates an API key that works, shows it once, and revokes it", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).click();
     await page.getByRole("button", { name: "New API key" }).first().click();
@@ -244,6 +302,42 @@ describe("dashboard in a browser", () => {
       await page.waitForTimeout(300);
       await shot(name);
     }
+  });
+
+  it("creates a team, switches to it, renames it and deletes it with typed confirmation", async () => {
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Team" }).click();
+    await page.getByRole("button", { name: "New team" }).click();
+    await page.getByRole("dialog").getByLabel("Team name").fill("Browser Team");
+    await page.getByRole("dialog").getByRole("button", { name: "Create team" }).click();
+    await page.waitForURL("**/capsules");
+    await expect.poll(() => page.locator("#team-switcher option:checked").textContent()).toBe("Browser Team");
+    // A new team starts empty: the capsule of the other team is not listed.
+    await page.getByText("No capsules yet").waitFor();
+
+    await nav.getByRole("link", { name: "Team" }).click();
+    await page.getByLabel("Team name").fill("Browser Team 2");
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByText("Team renamed.").waitFor();
+    await expect.poll(() => page.locator("#team-switcher option:checked").textContent()).toBe("Browser Team 2");
+
+    await page.getByRole("button", { name: "Delete team" }).click();
+    const confirm = page.getByTestId("confirm-action");
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByLabel("Type Browser Team 2 to confirm").fill("Browser Team 2");
+    await confirm.click();
+    // The dialog closes (a failure would stay in it, with the API's message).
+    const dialogState = async (): Promise<string> => {
+      const dialog = page.getByRole("dialog");
+      if (!(await dialog.isVisible())) return "closed";
+      const alert = dialog.getByRole("alert");
+      return (await alert.count()) ? `error: ${await alert.textContent()}` : "open";
+    };
+    await expect.poll(dialogState, { timeout: 20_000 }).toBe("closed");
+    // Back in the remaining team, with its capsule.
+    await page.waitForURL("**/capsules");
+    await expect.poll(() => page.locator("#team-switcher option:checked").textContent()).toBe("Default");
+    await row(capsuleId).waitFor();
   });
 
   it("destroys the capsule after confirming", async () => {

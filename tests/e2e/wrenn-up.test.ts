@@ -4,6 +4,11 @@ import { statSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeWrennUpData, startWrennUp, type WrennUp } from "./support/wrenn-up.js";
 import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn as spawnPty } from "@lydell/node-pty";
 
 const DATA_DIR = "/var/tmp/wrenn-test-e2e-up";
 const POOL = "10.33.0.0/16";
@@ -59,6 +64,117 @@ describe("wrenn up", () => {
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/in use by another Wrenn process \(pid \d+\)/);
   });
+
+  /** The built CLI, as `./wrenn <args>` runs it, against this instance (via its credentials.json). */
+  const cli = (args: string[], input?: string) => {
+    const res = spawnSync(process.execPath, ["packages/cli/dist/main.js", ...args], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 120_000, ...(input ? { input } : {}) });
+    return { code: res.status, out: res.stdout, err: res.stderr };
+  };
+  /** A fenced code block of the README, found by the heading above it. */
+  const readmeBlock = (heading: string, lang: string): string => {
+    const readme = readFileSync("README.md", "utf8");
+    const at = readme.indexOf(heading);
+    expect(at, `README has "${heading}"`).toBeGreaterThan(0);
+    const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(readme.slice(at));
+    return match![1]!;
+  };
+
+  it("runs the README's SDK example", () => {
+    const dir = mkdtempSync(join(process.cwd(), ".readme-sdk-"));
+    try {
+      writeFileSync(join(dir, "hello.mjs"), readmeBlock("### SDK example", "ts"));
+      const res = spawnSync(process.execPath, [join(dir, "hello.mjs")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 120_000 });
+      expect(res.stderr).toBe("");
+      expect(res.stdout).toMatch(/^hello from \S+\nkept across pause and resume\n/);
+      expect(res.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("runs the README's CLI example", () => {
+    const res = spawnSync("bash", ["-euo", "pipefail", "-c", readmeBlock("### CLI example", "sh")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 180_000 });
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toMatch(/Linux .* GNU\/Linux\n/);
+    expect(res.stdout).toContain("/home/user/data.txt");
+    expect(res.stdout).toMatch(/\n10\n/);
+    expect(res.stdout).toMatch(/: killed\n$/);
+    expect(res.status).toBe(0);
+  }, 180_000);
+
+  it("drives capsules, files and keys through the CLI with --json, passing exit codes through", () => {
+    const created = cli(["capsule", "create", "--json", "-e", "GREETING=hi"]);
+    expect(created.code, created.err).toBe(0);
+    const id = JSON.parse(created.out).capsuleId as string;
+    try {
+      expect(JSON.parse(cli(["capsule", "list", "--json"]).out).map((c: { capsuleId: string }) => c.capsuleId)).toContain(id);
+      const failed = cli(["capsule", "exec", id, "echo $GREETING; echo oops >&2; exit 42"]);
+      expect(failed).toEqual({ code: 42, out: "hi\n", err: "oops\n" });
+      const json = cli(["capsule", "exec", "--json", id, "--", "printf", "%s", "two words"]);
+      expect(JSON.parse(json.out)).toEqual({ stdout: "two words", stderr: "", exitCode: 0 });
+
+      // Binary round trip through put and get, checked inside the capsule too.
+      const dir = mkdtempSync(join(tmpdir(), "wrenn-cli-"));
+      const data = Buffer.concat([Buffer.from([0, 255, 0, 10]), randomBytes(300_000)]);
+      writeFileSync(join(dir, "in.bin"), data);
+      expect(cli(["files", "put", id, join(dir, "in.bin"), "/home/user/in.bin"]).code).toBe(0);
+      const sha = createHash("sha256").update(data).digest("hex");
+      expect(cli(["capsule", "exec", id, "sha256sum /home/user/in.bin"]).out).toBe(`${sha}  /home/user/in.bin\n`);
+      expect(cli(["files", "get", id, "/home/user/in.bin", join(dir, "out.bin")]).code).toBe(0);
+      expect(createHash("sha256").update(readFileSync(join(dir, "out.bin"))).digest("hex")).toBe(sha);
+      const listed = JSON.parse(cli(["files", "ls", "--json", id]).out) as Array<{ path: string }>;
+      expect(listed.map((e) => e.path)).toContain("/home/user/in.bin");
+      expect(cli(["files", "rm", id, "/home/user/in.bin"]).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+
+      // Keys: create (shown once), use, revoke.
+      const key = JSON.parse(cli(["key", "create", "--json", "cli-test"]).out) as { id: string; key: string };
+      expect(key.key).toMatch(/^wrn_[0-9a-f]{32}$/);
+      expect(cli(["--api-key", key.key, "capsule", "list"]).code).toBe(0);
+      expect(cli(["key", "revoke", key.id]).code).toBe(0);
+      const refused = cli(["--api-key", key.key, "capsule", "list"]);
+      expect(refused.code).toBe(1);
+      expect(refused.err.trim().split("\n")).toHaveLength(1);
+      expect(refused.err).toMatch(/^wrenn: .*(revoked|unknown)/);
+    } finally {
+      cli(["capsule", "kill", id]);
+    }
+    const gone = cli(["capsule", "info", id]);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toContain("not found");
+    expect(cli(["capsule", "exec", "--help"]).out).toContain("Examples:");
+  }, 240_000);
+
+  it("opens an interactive shell in a real terminal, follows resizes and passes the exit code through", async () => {
+    const created = JSON.parse(cli(["capsule", "create", "--json"]).out) as { capsuleId: string };
+    try {
+      const term = spawnPty(process.execPath, ["packages/cli/dist/main.js", "capsule", "shell", created.capsuleId], {
+        cols: 100,
+        rows: 30,
+        cwd: process.cwd(),
+        env: { ...process.env, WRENN_DATA_DIR: DATA_DIR, TERM: "xterm" } as Record<string, string>,
+      });
+      let screen = "";
+      term.onData((d) => (screen += d));
+      const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+      const waitFor = async (pattern: RegExp): Promise<void> => {
+        for (let i = 0; i < 300 && !pattern.test(screen); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(screen).toMatch(pattern);
+      };
+      term.write("echo ready-$((6*7))\r");
+      await waitFor(/ready-42/);
+      term.write("stty size\r");
+      await waitFor(/30 100/);
+      term.resize(120, 40);
+      await new Promise((r) => setTimeout(r, 500));
+      term.write("stty size\r");
+      await waitFor(/40 120/);
+      term.write("exit 5\r");
+      expect(await exited).toBe(5);
+    } finally {
+      cli(["capsule", "kill", created.capsuleId]);
+    }
+  }, 180_000);
 
   it("pauses running capsules on SIGTERM and resumes them, intact, on the next start", async () => {
     const created = await api("POST", "/v1/capsules", { template: "minimal" });

@@ -11,8 +11,10 @@ export default function setup(): void {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   try {
     execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-b", "packages/cli"], { cwd: root, stdio: "pipe" });
+    // The CLI imports the SDK's published build (tsup), not its sources.
+    execFileSync("npm", ["run", "build", "--silent", "--workspace", "wrenn"], { cwd: root, stdio: "pipe" });
   } catch (err) {
     const out = String((err as { stdout?: Buffer }).stdout ?? "");
-    process.stderr.write(`warning: could not build packages/cli; e2e tests use the last build\n${out.slice(0, 2000)}\n`);
+    process.stderr.write(`warning: could not build packages/cli or the SDK; e2e tests use the last build\n${out.slice(0, 2000)}\n`);
   }
 }

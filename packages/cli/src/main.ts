@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { WRENN_VERSION } from "@wrenn/core";
 import { up } from "./commands/up.js";
 import { runAgent, runControlPlane } from "./commands/split.js";
+import { registerClientCommands } from "./commands/index.js";
 
 function portOption(value: string): number {
   const n = Number(value);
@@ -11,7 +12,14 @@ function portOption(value: string): number {
 }
 
 const program = new Command();
-program.name("wrenn").description("Wrenn: secure sandboxes for AI").version(WRENN_VERSION);
+program
+  .name("wrenn")
+  .description("Wrenn: secure sandboxes for AI")
+  .version(WRENN_VERSION)
+  .option("--api-url <url>", "Wrenn API URL (default: WRENN_API_URL, `wrenn login`, `wrenn up`'s credentials, http://127.0.0.1:9725)")
+  .option("--api-key <key>", "API key (default: WRENN_API_KEY, `wrenn login`, `wrenn up`'s credentials)")
+  .option("--json", "print machine-readable JSON on stdout");
+registerClientCommands(program);
 
 program
   .command("up")

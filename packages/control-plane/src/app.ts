@@ -58,6 +58,17 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     if (!schema) routesWithoutSchema.push(`${String(route.method)} ${route.url}`);
   });
   installErrorHandling(app);
+  // Clients often send `content-type: application/json` on bodiless DELETE/POST calls: an
+  // empty body means "no body", not a parse error.
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text === "") {
+      done(null, undefined);
+      return;
+    }
+    jsonParser(request, text, done);
+  });
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);

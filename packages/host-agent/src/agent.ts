@@ -45,7 +45,13 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
   log.info("gVisor platform chosen", { ...platform });
   const runtime = new GvisorRuntime({ binary: config.runsc, root: join(config.wrennDir, "runsc"), platform: platform.platform });
 
-  const network = new NetworkManager({ pool: config.networkPool, log, agentPorts: config.port > 0 ? [config.port] : [] });
+  const network = new NetworkManager({
+    pool: config.networkPool,
+    chainPrefix: config.chainPrefix,
+    vethPrefix: config.vethPrefix,
+    log,
+    agentPorts: config.port > 0 ? [config.port] : [],
+  });
   await network.init();
 
   const imageSource: ImageSource = {

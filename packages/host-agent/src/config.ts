@@ -11,6 +11,12 @@ export interface AgentConfig {
   platform: string | undefined;
   /** Address pool for capsule networks. */
   networkPool: string;
+  /**
+   * iptables chain prefix (namespaces use it in lower case) and host veth prefix: agents
+   * sharing a host (tests) each need their own, or they rewrite each other's chains.
+   */
+  chainPrefix: string | undefined;
+  vethPrefix: string | undefined;
   /** Templates built (if missing) before the agent accepts calls. */
   prebuild: string[];
   /** Idle-reaper period. */
@@ -27,7 +33,8 @@ export const AGENT_DEFAULT_PORT = 9726;
 
 const usage = `Usage: wrenn-agent [--port ${AGENT_DEFAULT_PORT}] [--host 127.0.0.1] [--data-dir /var/lib/wrenn]
 Environment: WRENN_DIR, WRENN_AGENT_HOST, WRENN_AGENT_PORT, WRENN_RUNSC, WRENN_RUNSC_PLATFORM,
-             WRENN_NETWORK_POOL, WRENN_PREBUILD_TEMPLATES (comma list, default "minimal"),
+             WRENN_NETWORK_POOL, WRENN_CHAIN_PREFIX (default WRENN), WRENN_VETH_PREFIX (default wr),
+             WRENN_PREBUILD_TEMPLATES (comma list, default "minimal"),
              WRENN_DEBIAN_MIRROR, WRENN_ENVD_BUNDLE,
              WRENN_WARM_POOLS (template:vcpus:memory_mb:size, comma list, e.g. "minimal:1:512:2"),
              WRENN_WARM_POOL_HOSTNAME (rename | keep, default rename)`;
@@ -56,6 +63,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     runsc: env.WRENN_RUNSC ?? "/usr/local/bin/runsc",
     platform: env.WRENN_RUNSC_PLATFORM || undefined,
     networkPool: env.WRENN_NETWORK_POOL ?? "10.11.0.0/16",
+    chainPrefix: env.WRENN_CHAIN_PREFIX || undefined,
+    vethPrefix: env.WRENN_VETH_PREFIX || undefined,
     prebuild: (env.WRENN_PREBUILD_TEMPLATES ?? "minimal").split(",").map((s) => s.trim()).filter(Boolean),
     reapIntervalMs: Number.isInteger(reap) && reap >= 50 ? reap : 1000,
     debianMirror: env.WRENN_DEBIAN_MIRROR || undefined,

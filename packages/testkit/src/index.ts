@@ -3,3 +3,4 @@ export * from "./agent.js";
 export * from "./host-resources.js";
 export * from "./postgres.js";
 export * from "./db-backends.js";
+export * from "./own-network.js";

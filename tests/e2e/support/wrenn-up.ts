@@ -3,10 +3,10 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { NetworkManager } from "@wrenn/host-agent/network";
-import { hostResources, SHARED_IMAGE_CACHE } from "@wrenn/testkit";
+import { ownNetwork, SHARED_IMAGE_CACHE, type HostResources } from "@wrenn/testkit";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const networkMarker = (dataDir: string): string => `${dataDir}/test-network.json`;
 
 export interface WrennUp {
   url: string;
@@ -29,6 +29,12 @@ export interface WrennUp {
 export async function startWrennUp(options: { dataDir: string; port: number; agentPort: number; pool: string; env?: NodeJS.ProcessEnv }): Promise<WrennUp> {
   const agentDir = `${options.dataDir}/agent`;
   mkdirSync(agentDir, { recursive: true });
+  // Network names of its own (unless the caller chose some), remembered for the cleanup.
+  const network = {
+    chainPrefix: options.env?.WRENN_CHAIN_PREFIX ?? `TUP${options.port}`,
+    vethPrefix: options.env?.WRENN_VETH_PREFIX ?? `u${String.fromCharCode(97 + (options.port % 26))}${String.fromCharCode(97 + (Math.floor(options.port / 26) % 26))}`,
+  };
+  writeFileSync(networkMarker(options.dataDir), JSON.stringify(network));
   for (const sub of ["images", "runtime"]) {
     mkdirSync(`${SHARED_IMAGE_CACHE}/${sub}`, { recursive: true });
     if (!existsSync(`${agentDir}/${sub}`)) symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${agentDir}/${sub}`);
@@ -36,7 +42,11 @@ export async function startWrennUp(options: { dataDir: string; port: number; age
   const child = spawn(
     process.execPath,
     ["packages/cli/dist/main.js", "up", "--data-dir", options.dataDir, "--port", String(options.port), "--agent-port", String(options.agentPort)],
-    { cwd: repoRoot, env: { ...process.env, WRENN_NETWORK_POOL: options.pool, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd: repoRoot,
+      env: { ...process.env, WRENN_NETWORK_POOL: options.pool, WRENN_CHAIN_PREFIX: network.chainPrefix, WRENN_VETH_PREFIX: network.vethPrefix, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   const output: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (l) => output.push(l));
@@ -78,10 +88,17 @@ export async function startWrennUp(options: { dataDir: string; port: number; age
  * (paused capsules stay on disk until destroyed), removes networks and the directory, and
  * returns leftover host resources.
  */
-export async function removeWrennUpData(dataDir: string, pool: string, forwarding: string): Promise<ReturnType<typeof hostResources>> {
+export async function removeWrennUpData(dataDir: string, pool: string, forwarding: string): Promise<HostResources> {
   const { startAgentProcess } = await import("@wrenn/testkit");
+  if (!existsSync(networkMarker(dataDir))) {
+    // Never started by startWrennUp: nothing of ours to clean (and never the default names).
+    rmSync(dataDir, { recursive: true, force: true });
+    return { netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 };
+  }
+  const names = JSON.parse(readFileSync(networkMarker(dataDir), "utf8")) as { chainPrefix: string; vethPrefix: string };
+  const network = ownNetwork({ pool, ...names });
   if (existsSync(`${dataDir}/agent`)) {
-    const agent = await startAgentProcess({ dataDir: `${dataDir}/agent`, env: { WRENN_NETWORK_POOL: pool } });
+    const agent = await startAgentProcess({ dataDir: `${dataDir}/agent`, env: network.env });
     try {
       const { capsules } = await agent.client.listCapsules({});
       await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
@@ -89,9 +106,9 @@ export async function removeWrennUpData(dataDir: string, pool: string, forwardin
       await agent.stop();
     }
   }
-  const left = hostResources(`${dataDir}/agent`);
+  const left = network.leftovers(`${dataDir}/agent`);
   rmSync(dataDir, { recursive: true, force: true });
-  await new NetworkManager({ pool }).shutdown();
+  await network.remove();
   writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
   return left;
 }

@@ -40,7 +40,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.on("upgrade", (req, socket) => {
-  const accept = crypto.createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC11B85").digest("base64");
+  const accept = crypto.createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
   socket.write("HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: " + accept + "\\r\\nX-Seen-Url: " + req.url + "\\r\\n\\r\\n");
   const send = (op, data) => {
     const head = data.length < 126 ? Buffer.from([0x80 | op, data.length]) : Buffer.from([0x80 | op, 126, data.length >> 8, data.length & 255]);
@@ -154,7 +154,7 @@ describe.each(dbBackends)("port access on %s", (backend) => {
 
   it("reaches the port path-based with the team's key (200 hello), and refuses without it (401)", async () => {
     const ok = await stack.api("GET", portPath(capsule, PORT));
-    expect(ok.status).toBe(200);
+    expect(ok.status, ok.text).toBe(200);
     expect(ok.text).toBe("hello");
     const anonymous = await stack.api("GET", portPath(capsule, PORT), { auth: null });
     expect(anonymous.status).toBe(401);
@@ -320,12 +320,12 @@ describe("port proxying details (on pglite)", () => {
   it("keeps WebSocket frames intact both ways, large ones too, and the path and query", async () => {
     const ws = new WebSocket(`${stack.url.replace(/^http/, "ws")}${base()}/deep/path?q=2`, { headers: { "x-api-key": stack.account.apiKey } });
     // The service's 101 answer arrives as it was sent, and it saw the path and query inside the capsule.
-    const upgrade = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
-      ws.once("upgrade", (res) => resolve(res.headers));
+    const upgrade = new Promise<IncomingHttpHeaders>((resolve) => ws.once("upgrade", (res) => resolve(res.headers)));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
       ws.once("error", reject);
     });
-    expect(upgrade["x-seen-url"]).toBe("/deep/path?q=2");
-    await new Promise((resolve) => ws.once("open", resolve));
+    expect((await upgrade)["x-seen-url"]).toBe("/deep/path?q=2");
     for (const message of ["text", Buffer.alloc(60_000, 3), "ünïcödé"]) {
       const back = await echo(ws, message);
       expect(back.data).toEqual(Buffer.from(message));

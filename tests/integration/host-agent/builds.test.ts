@@ -1,6 +1,6 @@
 // Recipe builds (BuildTemplate) under gVisor, from the real python image.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "@wrenn/core";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CapsuleStatus, TemplateKind, type BuildTemplateRequestSchema, type BuildTemplateResponse } from "@wrenn/proto/hostagent/v1";
-import { NetworkManager } from "@wrenn/host-agent/network";
-import { hostResources, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { ownNetwork } from "./support/own-network.js";
 
 const DATA_DIR = "/var/tmp/wrenn-test-agent-builds";
-const POOL = "10.26.0.0/16";
+const NETWORK = ownNetwork({ pool: "10.26.0.0/16", chainPrefix: "WRBUILD", vethPrefix: "wb" });
 const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
 type Request = MessageInitShape<typeof BuildTemplateRequestSchema>;
 type Step = { instruction: string; args: string; timeoutSec?: number };
@@ -37,7 +37,6 @@ function makeArchive(): Buffer {
 
 describe("template builds", () => {
   let agent: RunningAgent;
-  const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
   const created = new Set<string>();
   const archive = makeArchive();
 
@@ -83,7 +82,7 @@ describe("template builds", () => {
 
   beforeAll(async () => {
     rmSync(DATA_DIR, { recursive: true, force: true });
-    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { WRENN_NETWORK_POOL: POOL, WRENN_PREBUILD_TEMPLATES: "minimal,python" } });
+    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { ...NETWORK.env, WRENN_PREBUILD_TEMPLATES: "minimal,python" } });
   }, 900_000);
 
   afterAll(async () => {
@@ -92,10 +91,9 @@ describe("template builds", () => {
       for (const name of await templates().catch(() => [])) await agent.client.deleteSnapshot({ name }).catch(() => {});
       await agent.stop();
     }
-    const left = hostResources(DATA_DIR);
-    rmSync(DATA_DIR, { recursive: true, force: true });
-    await new NetworkManager({ pool: POOL }).shutdown();
-    writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
+    const left = NETWORK.leftovers(DATA_DIR);
+    if (left.mounts.length === 0) rmSync(DATA_DIR, { recursive: true, force: true });
+    await NETWORK.remove();
     expect(left).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
   }, 120_000);
 

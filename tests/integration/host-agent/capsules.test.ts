@@ -8,11 +8,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { newId } from "@wrenn/core";
 import { CapsuleStatus, EgressMode, type CreateCapsuleRequest } from "@wrenn/proto/hostagent/v1";
 import { readFileSync, writeFileSync } from "node:fs";
-import { NetworkManager } from "@wrenn/host-agent/network";
-import { hostResources, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { ownNetwork, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
 
 const DATA_DIR = "/var/tmp/wrenn-test-agent-capsules";
 const POOL = "10.13.0.0/16";
+const NETWORK = ownNetwork({ pool: POOL, chainPrefix: "TCAPS", vethPrefix: "tc" });
+const hostResources = (dataDir: string) => NETWORK.leftovers(dataDir);
 const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
 
 describe("host agent with real gVisor capsules", () => {
@@ -38,7 +39,7 @@ describe("host agent with real gVisor capsules", () => {
 
   beforeAll(async () => {
     rmSync(DATA_DIR, { recursive: true, force: true });
-    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { WRENN_NETWORK_POOL: POOL, WRENN_REAP_INTERVAL_MS: "200" } });
+    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { ...NETWORK.env, WRENN_REAP_INTERVAL_MS: "200" } });
   }, 900_000);
 
   afterAll(async () => {
@@ -49,7 +50,7 @@ describe("host agent with real gVisor capsules", () => {
     const left = hostResources(DATA_DIR);
     rmSync(DATA_DIR, { recursive: true, force: true });
     // The agent leaves the host-wide chains for its next start; the test removes them.
-    await new NetworkManager({ pool: POOL }).shutdown();
+    await NETWORK.remove();
     writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
     expect(left).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
   }, 120_000);
@@ -305,7 +306,7 @@ describe("host agent with real gVisor capsules", () => {
     await sh(id, "echo survived > /tmp/mark");
     await agent.kill();
     execFileSync("ip", ["netns", "add", "wrenn-cl-debris0000000000000000000000-g0"]);
-    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { WRENN_NETWORK_POOL: POOL, WRENN_REAP_INTERVAL_MS: "200" } });
+    agent = await startAgentProcess({ dataDir: DATA_DIR, env: { ...NETWORK.env, WRENN_REAP_INTERVAL_MS: "200" } });
     const list = await agent.client.listCapsules({});
     expect(list.capsules.find((c) => c.capsuleId === id)?.status).toBe(CapsuleStatus.RUNNING);
     expect((await sh(id, "cat /tmp/mark")).out).toBe("survived\n");

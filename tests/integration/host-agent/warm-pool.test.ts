@@ -1,16 +1,16 @@
 // Warm pools under gVisor: spares kept by the agent, claimed by CreateCapsule.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "@wrenn/core";
 import { CapsuleStatus, EgressMode, type CreateCapsuleRequest } from "@wrenn/proto/hostagent/v1";
-import { NetworkManager } from "@wrenn/host-agent/network";
-import { hostResources, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { ownNetwork } from "./support/own-network.js";
 
 const DATA_DIR = "/var/tmp/wrenn-test-agent-warm";
-const POOL = "10.27.0.0/16";
-const ENV = { WRENN_NETWORK_POOL: POOL, WRENN_REAP_INTERVAL_MS: "200", WRENN_WARM_POOLS: "minimal:1:512:1" };
+const NETWORK = ownNetwork({ pool: "10.27.0.0/16", chainPrefix: "WRWARM", vethPrefix: "ww" });
+const ENV = { ...NETWORK.env, WRENN_REAP_INTERVAL_MS: "200", WRENN_WARM_POOLS: "minimal:1:512:1" };
 const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
 
 interface SavedState {
@@ -42,7 +42,6 @@ function sandboxes(): string[] {
 
 describe("warm pools", () => {
   let agent: RunningAgent;
-  const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
   const created = new Set<string>();
 
   const create = async (overrides: Partial<CreateCapsuleRequest> = {}) => {
@@ -80,10 +79,9 @@ describe("warm pools", () => {
       await agent.client.setWarmPool({ template: "minimal", vcpus: 1, memoryMb: 512, size: 0 }).catch(() => {});
       await agent.stop();
     }
-    const left = hostResources(DATA_DIR);
-    rmSync(DATA_DIR, { recursive: true, force: true });
-    await new NetworkManager({ pool: POOL }).shutdown();
-    writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
+    const left = NETWORK.leftovers(DATA_DIR);
+    if (left.mounts.length === 0) rmSync(DATA_DIR, { recursive: true, force: true });
+    await NETWORK.remove();
     expect(left).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
   }, 120_000);
 

@@ -24,7 +24,8 @@ export function toWrennError(err: unknown): WrennError {
   const fe = err as Partial<FastifyError> & { validation?: unknown };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
-    const where = first ? `${err.validationContext ?? "request"}${first.instancePath ? first.instancePath.replaceAll("/", ".") : ""}` : "request";
+    const path = (first?.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
+    const where = `${err.validationContext ?? "request"}${path ? `.${path}` : ""}`;
     return new WrennError("invalid_request", `invalid ${where}: ${first?.message ?? "validation failed"}`, { cause: err });
   }
   switch (fe.code) {

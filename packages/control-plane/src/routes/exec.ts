@@ -59,7 +59,7 @@ export function execRoutes(app: FastifyInstance, deps: Deps): void {
         summary: "Run a command: wait for it (200) or start it in the background (202)",
         params: CapsuleParams,
         body: ExecBody,
-        response: { 200: ExecResult, 202: BackgroundStarted, ...errorResponses(404, 409, 413, 502) },
+        response: { 200: ExecResult, 202: BackgroundStarted, ...errorResponses(404, 409, 413, 502, 504) },
       },
     },
     async (request, reply) => {

@@ -65,6 +65,11 @@ const Entry = z
 const EntryList = z.object({ entries: z.array(Entry) }).meta({ id: "FileEntryList", example: { entries: [entryExample] } });
 const FileBytes = z.string().meta({ id: "FileBytes", description: "the file's bytes (application/octet-stream)", format: "binary", example: "hello world\n" });
 
+/** Directory operations answer in milliseconds; a call this slow is stuck, not busy. */
+const quick = { timeoutMs: 60_000 };
+/** Buffered transfers move at most 100 MiB. */
+const TRANSFER_TIMEOUT_MS = 5 * 60_000;
+
 /** Buffers and streams bypass the response serializer; the schema only documents the bytes. */
 const bytes = (body: Buffer | Readable): string => body as unknown as string;
 
@@ -75,24 +80,24 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/capsules/:id/files/write",
-    { preHandler: guard(deps), schema: { tags, summary: "Upload a file of up to 100 MiB (multipart)", ...upload, response: { 204: NoContent, ...errorResponses(404, 409, 413, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Upload a file of up to 100 MiB (multipart)", ...upload, response: { 204: NoContent, ...errorResponses(404, 409, 413, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       checkDeclaredLength(request);
       const file = await multipartUpload(request, request.query);
       const data = await bufferUpload(file.file);
-      await deps.agent.client.writeFile({ capsuleId: capsule.id, path: file.path, user: file.user, data }, { signal: clientGone(reply) });
+      await deps.agent.client.writeFile({ capsuleId: capsule.id, path: file.path, user: file.user, data }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS });
       return reply.code(204).send();
     },
   );
 
   r.post(
     "/capsules/:id/files/read",
-    { preHandler: guard(deps), schema: { tags, summary: "Download a file of up to 100 MiB", params: CapsuleParams, body: PathBody, response: { 200: FileBytes, ...errorResponses(404, 409, 413, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Download a file of up to 100 MiB", params: CapsuleParams, body: PathBody, response: { 200: FileBytes, ...errorResponses(404, 409, 413, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { path, user = "" } = request.body;
-      const { data } = await deps.agent.client.readFile({ capsuleId: capsule.id, path, user }, { signal: clientGone(reply) }).catch((err: unknown) => {
+      const { data } = await deps.agent.client.readFile({ capsuleId: capsule.id, path, user }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS }).catch((err: unknown) => {
         throw publicTooLarge(err, "the file");
       });
       return reply.type("application/octet-stream").send(bytes(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
@@ -101,7 +106,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/capsules/:id/files/stream/write",
-    { preHandler: guard(deps), schema: { tags, summary: "Upload a file of any size, streamed to the capsule (multipart)", ...upload, response: { 204: NoContent, ...errorResponses(404, 409, 413, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Upload a file of any size, streamed to the capsule (multipart)", ...upload, response: { 204: NoContent, ...errorResponses(404, 409, 413, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const file = await multipartUpload(request, request.query);
@@ -118,7 +123,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/capsules/:id/files/stream/read",
-    { preHandler: guard(deps), schema: { tags, summary: "Download a file of any size, streamed", params: CapsuleParams, body: PathBody, response: { 200: FileBytes, ...errorResponses(404, 409, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Download a file of any size, streamed", params: CapsuleParams, body: PathBody, response: { 200: FileBytes, ...errorResponses(404, 409, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const body = await streamDownload(deps, capsule.id, request.body.path, request.body.user ?? "", clientGone(reply));
@@ -128,21 +133,21 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/capsules/:id/files/list",
-    { preHandler: guard(deps), schema: { tags, summary: "List a directory", params: CapsuleParams, body: ListBody, response: { 200: EntryList, ...errorResponses(404, 409, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "List a directory", params: CapsuleParams, body: ListBody, response: { 200: EntryList, ...errorResponses(404, 409, 502, 504) } } },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { path, depth, user = "" } = request.body;
-      const { entries } = await deps.agent.client.listDir({ capsuleId: capsule.id, path, depth, user });
+      const { entries } = await deps.agent.client.listDir({ capsuleId: capsule.id, path, depth, user }, quick);
       return { entries: entries.map(entryJson) };
     },
   );
 
   r.post(
     "/capsules/:id/files/stat",
-    { preHandler: guard(deps), schema: { tags, summary: "Describe a file or directory", params: CapsuleParams, body: PathBody, response: { 200: Entry, ...errorResponses(404, 409, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Describe a file or directory", params: CapsuleParams, body: PathBody, response: { 200: Entry, ...errorResponses(404, 409, 502, 504) } } },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      const { entry } = await deps.agent.client.stat({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" });
+      const { entry } = await deps.agent.client.stat({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return entryJson(entry);
     },
   );
@@ -151,32 +156,32 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     "/capsules/:id/files/mkdir",
     {
       preHandler: guard(deps),
-      schema: { tags, summary: "Make a directory and its parents (an existing one is answered as is)", params: CapsuleParams, body: PathBody, response: { 200: Entry, ...errorResponses(404, 409, 502) } },
+      schema: { tags, summary: "Make a directory and its parents (an existing one is answered as is)", params: CapsuleParams, body: PathBody, response: { 200: Entry, ...errorResponses(404, 409, 502, 504) } },
     },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      const { entry } = await deps.agent.client.makeDir({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" });
+      const { entry } = await deps.agent.client.makeDir({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return entryJson(entry);
     },
   );
 
   r.post(
     "/capsules/:id/files/move",
-    { preHandler: guard(deps), schema: { tags, summary: "Move or rename a file or directory", params: CapsuleParams, body: MoveBody, response: { 200: Entry, ...errorResponses(404, 409, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Move or rename a file or directory", params: CapsuleParams, body: MoveBody, response: { 200: Entry, ...errorResponses(404, 409, 502, 504) } } },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { source, destination, user = "" } = request.body;
-      const { entry } = await deps.agent.client.move({ capsuleId: capsule.id, source, destination, user });
+      const { entry } = await deps.agent.client.move({ capsuleId: capsule.id, source, destination, user }, quick);
       return entryJson(entry);
     },
   );
 
   r.post(
     "/capsules/:id/files/remove",
-    { preHandler: guard(deps), schema: { tags, summary: "Remove a file or a directory with its contents", params: CapsuleParams, body: PathBody, response: { 204: NoContent, ...errorResponses(404, 409, 502) } } },
+    { preHandler: guard(deps), schema: { tags, summary: "Remove a file or a directory with its contents", params: CapsuleParams, body: PathBody, response: { 204: NoContent, ...errorResponses(404, 409, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      await deps.agent.client.removePath({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" });
+      await deps.agent.client.removePath({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return reply.code(204).send();
     },
   );

@@ -53,7 +53,8 @@ export async function execForeground(deps: Deps, capsuleId: string, input: ExecI
       timeoutSec: input.timeout_sec,
       stdin: input.stdin ? Buffer.from(input.stdin, "utf8") : new Uint8Array(),
     },
-    { signal },
+    // The agent kills the process at timeout_sec; past that plus a grace period the call itself is stuck.
+    { signal, timeoutMs: (input.timeout_sec + 30) * 1000 },
   );
   const stdout = Buffer.from(res.stdout.buffer, res.stdout.byteOffset, res.stdout.byteLength);
   const stderr = Buffer.from(res.stderr.buffer, res.stderr.byteOffset, res.stderr.byteLength);

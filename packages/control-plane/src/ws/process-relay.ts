@@ -4,7 +4,7 @@ import { z } from "zod";
 import { commandLine } from "../services/capsule-exec.js";
 import type { CapsuleSession, SessionRunner } from "./capsule-socket.js";
 import type { WsChannel } from "./channel.js";
-import { FIRST_MESSAGE_TIMEOUT_MS, INPUT_CALL_TIMEOUT_MS, args, base64, command, cwd, envs, tag, user } from "./messages.js";
+import { FIRST_MESSAGE_TIMEOUT_MS, INPUT_CALL_TIMEOUT_MS, base64, command, cwd, envs, optionalArgs, tag, user } from "./messages.js";
 import { OutputEncoder, type EncodedChunk } from "./output-encoder.js";
 
 /**
@@ -21,7 +21,7 @@ export const ExecStartMessage = z.object({
   type: z.literal("start"),
   cmd: command,
   /** Omitted with a `cmd` that has spaces: a shell command line, as in POST /exec. */
-  args: args.optional(),
+  args: optionalArgs,
   envs,
   cwd,
   user,

@@ -7,7 +7,7 @@ import { RangePicker } from "../components/range-picker";
 import { EmptyState, ErrorState, LoadingRows } from "../components/states";
 import { formatBytes, formatPercent } from "../lib/format";
 import { capsuleMetricRanges, findRange, type CapsuleMetricRange } from "../lib/ranges";
-import { LineChart } from "./line-chart";
+import { byteSteps, LineChart } from "./line-chart";
 
 const RANGE_KEY = "wrenn.metrics.range";
 
@@ -72,10 +72,10 @@ export default function MetricsTab({ capsuleId }: { capsuleId: string }) {
               <LineChart label="CPU percent over time" x={x} xRange={xRange} ys={[points.map((p) => p.cpu_pct)]} series={[{ label: "CPU", color: "#5eead4", fill: true }]} format={(v) => `${v.toFixed(0)}%`} yRange={[0, 100]} />
             </Panel>
             <Panel title="Memory" bodyClassName="p-3">
-              <LineChart label="Memory used over time" x={x} xRange={xRange} ys={[points.map((p) => p.mem_bytes)]} series={[{ label: "Memory", color: "#93c5fd", fill: true }]} format={formatBytes} />
+              <LineChart label="Memory used over time" x={x} xRange={xRange} ys={[points.map((p) => p.mem_bytes)]} series={[{ label: "Memory", color: "#93c5fd", fill: true }]} format={formatBytes} steps={byteSteps} />
             </Panel>
             <Panel title="Disk" bodyClassName="p-3">
-              <LineChart label="Disk used over time" x={x} xRange={xRange} ys={[points.map((p) => p.disk_bytes)]} series={[{ label: "Disk", color: "#fcd34d", fill: true }]} format={formatBytes} />
+              <LineChart label="Disk used over time" x={x} xRange={xRange} ys={[points.map((p) => p.disk_bytes)]} series={[{ label: "Disk", color: "#fcd34d", fill: true }]} format={formatBytes} steps={byteSteps} />
             </Panel>
           </div>
         </>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { cx } from "./cx";
 
 /**
@@ -23,6 +23,7 @@ export function Dialog({
   wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -43,7 +44,7 @@ export function Dialog({
         e.preventDefault();
         onClose();
       }}
-      aria-labelledby={open ? "dialog-title" : undefined}
+      aria-labelledby={open ? titleId : undefined}
       className={cx(
         "m-auto w-[calc(100%-2rem)] rounded-lg border border-line-strong bg-panel p-0 text-ink shadow-2xl shadow-black/60",
         wide ? "max-w-2xl" : "max-w-md",
@@ -52,7 +53,7 @@ export function Dialog({
       {open ? (
         <div className="flex max-h-[85vh] flex-col">
           <header className="border-b border-line px-5 py-4">
-            <h2 id="dialog-title" className="text-[15px] font-semibold">
+            <h2 id={titleId} className="text-[15px] font-semibold">
               {title}
             </h2>
             {description ? <div className="mt-1 text-[13px] text-ink-dim">{description}</div> : null}

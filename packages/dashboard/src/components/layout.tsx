@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { api, itemsOf, messageOf } from "../api/client";
 import { clearSession, setSession } from "../api/session";
 import type { Session, Team } from "../api/types";
 import { useSession } from "../api/use-session";
 import { cx } from "./cx";
+import { ErrorBoundary } from "./error-boundary";
 import { Icon, type IconName } from "./icons";
 import { useToast } from "./toast";
 
@@ -74,6 +75,7 @@ function TeamSwitcher() {
 export function Layout() {
   const session = useSession();
   const navigate = useNavigate();
+  const location = useLocation();
   return (
     <div className="flex h-full min-h-0">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-raised focus:px-3 focus:py-2">
@@ -126,7 +128,9 @@ export function Layout() {
       </aside>
       <main id="main" className="min-w-0 flex-1 overflow-y-auto">
         <div className="mx-auto max-w-[1400px] px-8 py-7">
-          <Outlet />
+          <ErrorBoundary key={location.pathname}>
+            <Outlet />
+          </ErrorBoundary>
         </div>
       </main>
     </div>

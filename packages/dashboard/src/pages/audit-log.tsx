@@ -1,7 +1,8 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
-import { api } from "../api/client";
-import type { AuditEntry } from "../api/types";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { api, itemsOf } from "../api/client";
+import type { ApiKey, AuditEntry, Member } from "../api/types";
+import { useSession } from "../api/use-session";
 import { Button } from "../components/button";
 import { cx } from "../components/cx";
 import { Input, Select } from "../components/field";
@@ -30,7 +31,22 @@ function metadataText(m: Record<string, unknown>): string {
     .join(" ");
 }
 
+/** E-mails of the team's members and names of its live keys, so actors read as people, not ids. */
+function useActorNames(): Map<string, string> {
+  const session = useSession();
+  const teamId = session?.team.id ?? "";
+  const members = useQuery({ queryKey: ["members", teamId], queryFn: async () => itemsOf(await api<{ items: Member[] }>("GET", `/teams/${teamId}/members`)), enabled: teamId !== "" });
+  const keys = useQuery({ queryKey: ["api-keys"], queryFn: async () => itemsOf(await api<{ items: ApiKey[] }>("GET", "/api-keys")) });
+  return useMemo(() => {
+    const names = new Map<string, string>();
+    for (const m of members.data ?? []) names.set(m.user_id, m.email);
+    for (const k of keys.data ?? []) names.set(k.id, `${k.name} (${k.key_prefix}…)`);
+    return names;
+  }, [members.data, keys.data]);
+}
+
 export function AuditLogPage() {
+  const actorNames = useActorNames();
   const [resourceType, setResourceType] = useState("");
   const [actionInput, setActionInput] = useState("");
   const [action, setAction] = useState("");
@@ -109,7 +125,7 @@ export function AuditLogPage() {
                     </td>
                     <td className={cx(table.td, "truncate text-[12px] text-ink-dim")} title={r.actor_id ?? undefined}>
                       <span className="mr-1.5 rounded border border-line-strong px-1 text-[11px] text-ink-faint">{r.actor_type.replace("_", " ")}</span>
-                      <Mono>{r.actor_id ?? "—"}</Mono>
+                      {r.actor_id && actorNames.has(r.actor_id) ? actorNames.get(r.actor_id) : <Mono>{r.actor_id ?? "—"}</Mono>}
                     </td>
                     <td className={cx(table.td, "truncate")}>
                       <span className="mr-1.5 text-[12px] text-ink-faint">{r.resource_type}</span>

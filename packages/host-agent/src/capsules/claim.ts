@@ -16,8 +16,8 @@ import type { CreateCapsuleInput, NetworkPolicy } from "./types.js";
  *   costs ~35-60 ms, most of a claim), unless `keepSpareHostname` trades that for speed;
  * - egress policy: the requested one, when it differs from the pool's allow-all;
  * - timeout, metadata, and created/started/active times: the request's and now.
- * Nothing else ran in the spare since it booted: envd only (plus the template's own
- * START processes for a snapshot template), and no call could reach it.
+ * Nothing else ran in the spare since it booted: envd, one `/bin/true` that has ended
+ * (`warmSpare`), and a snapshot template's own START processes; no call could reach it.
  * On failure the spare is left to the caller to destroy; the record is untouched.
  * Resolves with how long each part took (ms since the claim began), for the log.
  */

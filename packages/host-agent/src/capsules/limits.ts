@@ -42,3 +42,24 @@ export function normalizePolicy(policy: Partial<NetworkPolicy> | undefined): Net
     allowDomains: policy?.allowDomains ?? [],
   };
 }
+
+/** Specs of a warm-pool spare or a build capsule when the caller gives none. */
+export const OWN_DEFAULT_VCPUS = 1;
+export const OWN_DEFAULT_MEMORY_MB = 512;
+
+/** A create request for one of the agent's own capsules: default disk, no idle timeout, open egress. */
+export function ownCapsuleInput(id: string, template: string): CreateCapsuleInput {
+  return {
+    id,
+    template,
+    vcpus: OWN_DEFAULT_VCPUS,
+    memoryMb: OWN_DEFAULT_MEMORY_MB,
+    diskMb: 0,
+    timeoutSec: 0,
+    envs: {},
+    network: normalizePolicy(undefined),
+    metadata: {},
+    defaultUser: "",
+    defaultWorkdir: "",
+  };
+}

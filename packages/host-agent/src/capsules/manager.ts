@@ -1,7 +1,5 @@
-import { arch, cpus, freemem, loadavg, totalmem } from "node:os";
-import { readFile, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { WRENN_VERSION, WrennError, newId } from "@wrenn/core";
+import { WrennError, newId } from "@wrenn/core";
 import type { EnvdConnection } from "../envd/connection.js";
 import type { MetricPoint, Tier } from "../metrics/ring.js";
 import { CapsuleDisk } from "../storage/capsule-disk.js";
@@ -12,21 +10,18 @@ import { createCapsule } from "./create.js";
 import { destroyCapsule } from "./destroy.js";
 import type { CapsuleEntry, CapsulePurpose } from "./entry.js";
 import { imageTemplate } from "./image-template.js";
+import { hostStats } from "./host-stats.js";
 import { ManagerInternals, type ManagerDeps } from "./internals.js";
-import { DEFAULT_DISK_MB, normalizePolicy, validateCreate } from "./limits.js";
+import { DEFAULT_DISK_MB, OWN_DEFAULT_VCPUS, normalizePolicy, ownCapsuleInput, validateCreate } from "./limits.js";
 import { pauseCapsule } from "./pause.js";
 import { idleCapsules } from "./reaper.js";
 import { resumeCapsule } from "./resume.js";
-import { snapshotCapsule, snapshotTemplate } from "./snapshot.js";
+import { snapshotCapsule } from "./snapshot.js";
 import { SnapshotStore, type StoredSnapshot } from "./snapshot-store.js";
+import { TemplateCatalog } from "./templates.js";
 import type { CapsuleRecord, CapsuleService, CreateCapsuleInput, HostStats, NetworkPolicy, TemplateRecord } from "./types.js";
 import { WarmPools, type PoolKey, type WarmPoolStatus } from "./warm-pool.js";
 import type { BuildHost, TemplateDefaults } from "../builds/types.js";
-
-/** Specs of a warm-pool spare or build capsule when the caller gives none. */
-const DEFAULT_VCPUS = 1;
-const DEFAULT_MEMORY_MB = 512;
-
 
 /**
  * The truth about what runs on this host. Lifecycle operations on one capsule are
@@ -42,6 +37,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
   private readonly locks = new KeyedMutex();
   private readonly internals: ManagerInternals;
   private readonly snapshots: SnapshotStore;
+  private readonly templates: TemplateCatalog;
   readonly pools: WarmPools;
   private autoPaused: string[] = [];
   private reaper: NodeJS.Timeout | undefined;
@@ -49,6 +45,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
   constructor(private readonly deps: ManagerDeps) {
     this.internals = new ManagerInternals(deps);
     this.snapshots = new SnapshotStore(this.internals.snapshotsDir);
+    this.templates = new TemplateCatalog(deps.images, this.snapshots, deps.defaultUser);
     this.pools = new WarmPools(
       { start: (key) => this.startSpare(key), destroy: (id) => this.destroyOwn(id) },
       deps.log,
@@ -70,7 +67,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     const pools: (PoolKey & { size: number })[] = [];
     for (const pool of options.warmPools ?? []) {
       try {
-        pools.push({ ...(await this.poolKey(pool)), size: pool.size });
+        pools.push({ ...(await this.templates.poolKey(pool)), size: pool.size });
       } catch (err) {
         this.deps.log.warn("ignoring a configured warm pool", { ...pool, error: (err as Error).message });
       }
@@ -88,7 +85,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
   async create(input: CreateCapsuleInput, signal?: AbortSignal): Promise<CapsuleRecord & { fromWarmPool?: boolean }> {
     const valid = validateCreate(input);
     if (this.entries.has(valid.id)) throw new WrennError("conflict", `capsule ${valid.id} already exists on this host`);
-    const template = await this.acquireTemplate(valid.template);
+    const template = await this.templates.acquire(valid.template);
     try {
       return await this.locks.run(valid.id, async () => {
         if (this.entries.has(valid.id)) throw new WrennError("conflict", `capsule ${valid.id} already exists on this host`);
@@ -101,7 +98,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
         });
       });
     } finally {
-      await this.snapshots.release(template);
+      await this.templates.release(template);
     }
   }
 
@@ -182,11 +179,8 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     await this.snapshots.remove(name);
   }
 
-  async listTemplates(): Promise<TemplateRecord[]> {
-    const images = (await this.deps.images.list()).map(
-      (i): TemplateRecord => ({ name: i.name, kind: "image", sizeBytes: i.sizeBytes, createdAt: i.createdAt, baseTemplate: "", vcpus: 0, memoryMb: 0, contentHash: i.contentHash }),
-    );
-    return [...images, ...(await this.snapshots.list()).map(snapshotTemplate)];
+  listTemplates(): Promise<TemplateRecord[]> {
+    return this.templates.list();
   }
 
   metrics(id: string, tier: Tier): MetricPoint[] {
@@ -220,39 +214,8 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     return out;
   }
 
-  async hostStats(): Promise<HostStats> {
-    const disk = await statfs(this.deps.wrennDir);
-    let running = 0;
-    let paused = 0;
-    let vcpus = 0;
-    let memoryMb = 0;
-    const own = { pool: 0, build: 0 };
-    for (const { record, runtime } of this.entries.values()) {
-      if (record.status === "paused") paused++;
-      else if (record.status !== "stopped" && record.status !== "error") {
-        if (runtime.purpose) own[runtime.purpose]++;
-        else running++;
-        vcpus += record.vcpus;
-        memoryMb += record.memoryMb;
-      }
-    }
-    return {
-      arch: arch(),
-      cpuCores: cpus().length,
-      memoryTotalBytes: totalmem(),
-      memoryAvailableBytes: await memAvailable(),
-      diskTotalBytes: disk.blocks * disk.bsize,
-      diskAvailableBytes: disk.bavail * disk.bsize,
-      capsulesRunning: running,
-      capsulesPaused: paused,
-      vcpusAllocated: vcpus,
-      memoryAllocatedMb: memoryMb,
-      load1m: loadavg()[0] ?? 0,
-      agentVersion: WRENN_VERSION,
-      runtime: this.deps.runtime.name,
-      capsulesWarm: own.pool,
-      capsulesBuilding: own.build,
-    };
+  hostStats(): Promise<HostStats> {
+    return hostStats(this.entries.values(), this.deps.wrennDir, this.deps.runtime.name);
   }
 
   /** Destroys (or pauses) every capsule; warm pools are drained for good, builds lose their capsules. */
@@ -274,7 +237,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
 
   /** Sets the pool for (template, vcpus, memory); vcpus and memory 0 mean the defaults. */
   async setWarmPool(key: PoolKey, size: number): Promise<WarmPoolStatus> {
-    return this.pools.set(await this.poolKey(key), size);
+    return this.pools.set(await this.templates.poolKey(key), size);
   }
 
   listWarmPools(): WarmPoolStatus[] {
@@ -289,22 +252,6 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     await this.pools.drain();
     await Promise.allSettled([...this.entries.values()].filter((e) => e.runtime.purpose).map((e) => this.destroyOwn(e.record.id)));
     this.stop();
-  }
-
-  /**
-   * The pool a request would be served from: snapshot templates pin vcpus and memory (a
-   * checkpoint restores with the specs it was taken with), others take the request's.
-   */
-  private async poolKey(key: PoolKey): Promise<PoolKey> {
-    const template = await this.snapshots.get(key.template);
-    if (!template && !this.deps.images.isBuiltin(key.template)) throw await this.unknownTemplate(key.template);
-    if (template && template.kind !== "image") return { template: key.template, vcpus: template.vcpus, memoryMb: template.memoryMb };
-    const probe = validateCreate({
-      ...this.ownInput("cl-0000000000000000000000000", key.template),
-      vcpus: key.vcpus || DEFAULT_VCPUS,
-      memoryMb: key.memoryMb || DEFAULT_MEMORY_MB,
-    });
-    return { template: key.template, vcpus: probe.vcpus, memoryMb: probe.memoryMb };
   }
 
   /** Hands a ready spare to `input` when one fits; undefined = make a capsule as usual. */
@@ -331,9 +278,9 @@ export class CapsuleManager implements CapsuleService, BuildHost {
   }
 
   private async startSpare(key: PoolKey): Promise<string> {
-    const template = await this.acquireTemplate(key.template);
+    const template = await this.templates.acquire(key.template);
     try {
-      const input = validateCreate({ ...this.ownInput(newId("capsule"), key.template), vcpus: key.vcpus, memoryMb: key.memoryMb });
+      const input = validateCreate({ ...ownCapsuleInput(newId("capsule"), key.template), vcpus: key.vcpus, memoryMb: key.memoryMb });
       const id = await this.createOwn(input, template, "pool");
       try {
         await warmSpare(this.ownEnvd(id));
@@ -343,7 +290,7 @@ export class CapsuleManager implements CapsuleService, BuildHost {
       }
       return id;
     } finally {
-      await this.snapshots.release(template);
+      await this.templates.release(template);
     }
   }
 
@@ -354,12 +301,12 @@ export class CapsuleManager implements CapsuleService, BuildHost {
    * caller must `destroyOwn` it whatever happens.
    */
   async startBuildCapsule(base: string, vcpus: number, memoryMb: number, signal?: AbortSignal): Promise<string> {
-    const template = await this.acquireTemplate(base);
+    const template = await this.templates.acquire(base);
     try {
-      const input = validateCreate({ ...this.ownInput(newId("capsule"), base), vcpus: vcpus || DEFAULT_VCPUS, memoryMb: memoryMb || 1024 });
+      const input = validateCreate({ ...ownCapsuleInput(newId("capsule"), base), vcpus: vcpus || OWN_DEFAULT_VCPUS, memoryMb: memoryMb || 1024 });
       return await this.createOwn(input, template, "build", signal);
     } finally {
-      await this.snapshots.release(template);
+      await this.templates.release(template);
     }
   }
 
@@ -371,20 +318,17 @@ export class CapsuleManager implements CapsuleService, BuildHost {
   }
 
   /** The template's kind ("image", "snapshot") or undefined when there is no such template. */
-  async templateKind(name: string): Promise<TemplateRecord["kind"] | undefined> {
-    if (this.deps.images.isBuiltin(name)) return "image";
-    const template = await this.snapshots.get(name);
-    return template ? (template.kind ?? "snapshot") : undefined;
+  templateKind(name: string): Promise<TemplateRecord["kind"] | undefined> {
+    return this.templates.kind(name);
   }
 
   isBuiltinTemplate(name: string): boolean {
-    return this.deps.images.isBuiltin(name);
+    return this.templates.isBuiltin(name);
   }
 
   /** Env, user and workdir that capsules from `name` get when the request names none. */
-  async templateDefaults(name: string): Promise<TemplateDefaults> {
-    const template = this.deps.images.isBuiltin(name) ? undefined : await this.snapshots.get(name);
-    return { envs: { ...template?.envs }, user: template?.defaultUser || this.deps.defaultUser || "root", workdir: template?.defaultWorkdir ?? "" };
+  templateDefaults(name: string): Promise<TemplateDefaults> {
+    return this.templates.defaults(name);
   }
 
   /**
@@ -423,36 +367,6 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     });
   }
 
-  /** A create request for one of the agent's own capsules: default disk, no timeout, open egress. */
-  private ownInput(id: string, template: string): CreateCapsuleInput {
-    return {
-      id,
-      template,
-      vcpus: DEFAULT_VCPUS,
-      memoryMb: DEFAULT_MEMORY_MB,
-      diskMb: 0,
-      timeoutSec: 0,
-      envs: {},
-      network: normalizePolicy(undefined),
-      metadata: {},
-      defaultUser: "",
-      defaultWorkdir: "",
-    };
-  }
-
-  /** A snapshot template pinned until `snapshots.release`, undefined for a built-in; `not_found` otherwise. */
-  private async acquireTemplate(name: string): Promise<StoredSnapshot | undefined> {
-    if (this.deps.images.isBuiltin(name)) return undefined;
-    const template = await this.snapshots.acquire(name);
-    if (!template) throw await this.unknownTemplate(name);
-    return template;
-  }
-
-  private async unknownTemplate(name: string): Promise<WrennError> {
-    const known = (await this.listTemplates()).map((t) => t.name).join(", ");
-    return new WrennError("not_found", `unknown template "${name}"; templates on this host: ${known}`);
-  }
-
   /** The capsules callers asked for (not the agent's own). */
   private visible(): CapsuleEntry[] {
     return [...this.entries.values()].filter((e) => !e.runtime.purpose);
@@ -478,15 +392,5 @@ export class CapsuleManager implements CapsuleService, BuildHost {
         this.deps.log.warn("auto-pause failed", { capsuleId: id, error: (err as Error).message });
       }
     }
-  }
-}
-
-async function memAvailable(): Promise<number> {
-  try {
-    const text = await readFile("/proc/meminfo", "utf8");
-    const kb = /MemAvailable:\s+(\d+)/.exec(text)?.[1];
-    return kb ? Number(kb) * 1024 : freemem();
-  } catch {
-    return freemem();
   }
 }

@@ -1,21 +1,33 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { NetworkManager } from "@wrenn/host-agent/network";
-import { hostResources, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { ownNetwork, startAgentProcess, type HostResources, type RunningAgent } from "@wrenn/testkit";
 
 export interface TestAgent extends RunningAgent {
   /** Destroys what is left, stops the agent, removes its networks; returns leftover host resources. */
-  shutdown(): Promise<ReturnType<typeof hostResources>>;
+  shutdown(): Promise<HostResources>;
 }
 
+/** Chain and veth prefixes per test agent: distinct, and none a prefix of another or of the default `wr`. */
+const prefixes: Record<string, { chainPrefix: string; vethPrefix: string }> = {
+  "cp-capsules": { chainPrefix: "TCPCAPS", vethPrefix: "qa" },
+  "cp-exec": { chainPrefix: "TCPEXEC", vethPrefix: "qb" },
+  "cp-files": { chainPrefix: "TCPFILES", vethPrefix: "qc" },
+  "cp-ws": { chainPrefix: "TCPWS", vethPrefix: "qd" },
+  "cp-ports": { chainPrefix: "TCPPORTS", vethPrefix: "qe" },
+};
+
 /**
- * A real host agent for control-plane tests, with its own data directory and address
- * pool so several test files can run side by side without touching each other's capsules.
+ * A real host agent for control-plane tests, with its own data directory, address pool
+ * and network names, so several test files can run side by side without touching each
+ * other's capsules (an agent removes other-looking capsule networks as debris).
  */
 export async function startTestAgent(name: string, pool: string): Promise<TestAgent> {
+  const names = prefixes[name];
+  if (!names) throw new Error(`add network prefixes for test agent "${name}" in support/agent.ts`);
+  const network = ownNetwork({ pool, ...names });
   const dataDir = `/var/tmp/wrenn-test-cp-${name}`;
   const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
   rmSync(dataDir, { recursive: true, force: true });
-  const agent = await startAgentProcess({ dataDir, env: { WRENN_NETWORK_POOL: pool, WRENN_REAP_INTERVAL_MS: "500" } });
+  const agent = await startAgentProcess({ dataDir, env: { ...network.env, WRENN_REAP_INTERVAL_MS: "500" } });
   return Object.assign(agent, {
     async shutdown() {
       try {
@@ -24,9 +36,9 @@ export async function startTestAgent(name: string, pool: string): Promise<TestAg
       } finally {
         await agent.stop();
       }
-      const left = hostResources(dataDir);
+      const left = network.leftovers(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
-      await new NetworkManager({ pool }).shutdown();
+      await network.remove();
       writeFileSync("/proc/sys/net/ipv4/ip_forward", forwarding);
       return left;
     },

@@ -64,7 +64,7 @@ export function CreateCapsuleDialog({ open, onClose, initialTemplate }: { open: 
         egress === "allow_list"
           ? { egress, allow_cidrs: items.filter((s) => /^[0-9.:a-fA-F]+\/\d+$/.test(s)), allow_domains: items.filter((s) => !/^[0-9.:a-fA-F]+\/\d+$/.test(s)) }
           : { egress };
-      const capsule = await api<Capsule>("POST", "/capsules", { body: { template, vcpus, memory_mb: memory, timeout_sec: timeout, network } });
+      const capsule = await api<Capsule>("POST", "/capsules", { body: { template, vcpus: vcpuValue, memory_mb: memoryValue, timeout_sec: timeout, network } });
       queryClient.setQueryData<Capsule[]>(["capsules"], (old) => (old ? [capsule, ...old.filter((c) => c.id !== capsule.id)] : old));
       void queryClient.invalidateQueries({ queryKey: ["capsules"] });
       onClose();
@@ -76,6 +76,11 @@ export function CreateCapsuleDialog({ open, onClose, initialTemplate }: { open: 
     }
   };
 
+  // A snapshot restores with the size it was taken at; the agent ignores any other.
+  const chosen = templates.data?.find((t) => t.name === template);
+  const fixedSize = chosen?.type === "snapshot" && chosen.vcpus && chosen.memory_mb ? { vcpus: chosen.vcpus, memory: chosen.memory_mb } : null;
+  const vcpuValue = fixedSize?.vcpus ?? vcpus;
+  const memoryValue = fixedSize?.memory ?? memory;
   const builtins = templates.data?.filter((t) => t.type !== "snapshot") ?? [];
   const snapshots = templates.data?.filter((t) => t.type === "snapshot") ?? [];
   return (
@@ -124,8 +129,8 @@ export function CreateCapsuleDialog({ open, onClose, initialTemplate }: { open: 
         </Field>
         <Field label="vCPUs">
           {(id) => (
-            <Select id={id} value={vcpus} onChange={(e) => setVcpus(Number(e.target.value))}>
-              {vcpuChoices.map((v) => (
+            <Select id={id} value={vcpuValue} onChange={(e) => setVcpus(Number(e.target.value))} disabled={fixedSize !== null}>
+              {[...new Set([...vcpuChoices, vcpuValue])].sort((a, b) => a - b).map((v) => (
                 <option key={v} value={v}>
                   {v} vCPU
                 </option>
@@ -135,8 +140,8 @@ export function CreateCapsuleDialog({ open, onClose, initialTemplate }: { open: 
         </Field>
         <Field label="Memory">
           {(id) => (
-            <Select id={id} value={memory} onChange={(e) => setMemory(Number(e.target.value))}>
-              {memoryChoices.map((m) => (
+            <Select id={id} value={memoryValue} onChange={(e) => setMemory(Number(e.target.value))} disabled={fixedSize !== null}>
+              {[...new Set([...memoryChoices, memoryValue])].sort((a, b) => a - b).map((m) => (
                 <option key={m} value={m}>
                   {formatMb(m)}
                 </option>
@@ -144,6 +149,7 @@ export function CreateCapsuleDialog({ open, onClose, initialTemplate }: { open: 
             </Select>
           )}
         </Field>
+        {fixedSize ? <p className="col-span-2 -mt-2 text-[12px] text-ink-faint">A snapshot resumes with the vCPUs and memory it was taken with.</p> : null}
         <Field label="Pause when idle for" className="col-span-2" hint="An idle capsule is paused (not destroyed); resume it any time.">
           {(id) => (
             <Select id={id} value={timeout} onChange={(e) => setTimeoutSec(Number(e.target.value))}>

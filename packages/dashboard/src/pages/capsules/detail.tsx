@@ -114,8 +114,19 @@ function Header({ capsule }: { capsule: Capsule }) {
 }
 
 function NotRunning({ capsule }: { capsule: Capsule }) {
+  const action = useCapsuleAction();
+  const toast = useToast();
   return (
-    <EmptyState title={`The capsule is ${capsule.status}`}>
+    <EmptyState
+      title={`The capsule is ${capsule.status}`}
+      action={
+        capsule.status === "paused" ? (
+          <Button variant="primary" busy={action.isPending} onClick={() => action.mutate({ id: capsule.id, action: "resume" }, { onError: (err) => toast.error(`Could not resume: ${messageOf(err)}`) })}>
+            Resume capsule
+          </Button>
+        ) : undefined
+      }
+    >
       {capsule.status === "paused" ? "Resume it to use the terminal, files and processes." : "Only a running capsule has a terminal, files and processes."}
     </EmptyState>
   );

@@ -72,7 +72,7 @@ export function FilePreview({ capsuleId, entry, onDownload, onClose }: { capsule
           Close
         </Button>
       </header>
-      <div className="max-h-[calc(100vh-24rem)] min-h-48 overflow-auto bg-canvas">{body}</div>
+      <div className="max-h-[calc(100vh-24rem)] min-h-48 flex-1 overflow-auto rounded-b-lg bg-canvas">{body}</div>
     </section>
   );
 }

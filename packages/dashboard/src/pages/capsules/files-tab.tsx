@@ -152,6 +152,8 @@ export function FilesTab({ capsuleId }: { capsuleId: string }) {
   };
 
   const entries = listing.data;
+  // With the preview open the table is half as wide: drop the least needed columns.
+  const compact = selected !== null;
   return (
     <div className={cx("grid gap-4", selected ? "lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]" : "grid-cols-1")}>
       <section
@@ -245,16 +247,16 @@ export function FilesTab({ capsuleId }: { capsuleId: string }) {
                   <colgroup>
                     <col />
                     <col style={{ width: 96 }} />
-                    <col style={{ width: 170 }} />
-                    <col style={{ width: 110 }} />
+                    {compact ? null : <col style={{ width: 170 }} />}
+                    {compact ? null : <col style={{ width: 110 }} />}
                     <col style={{ width: 150 }} />
                   </colgroup>
                   <thead>
                     <tr>
                       <th className={table.th}>Name</th>
                       <th className={cx(table.th, "text-right")}>Size</th>
-                      <th className={table.th}>Modified</th>
-                      <th className={table.th}>Mode</th>
+                      {compact ? null : <th className={table.th}>Modified</th>}
+                      {compact ? null : <th className={table.th}>Mode</th>}
                       <th className={table.th}>
                         <span className="sr-only">Actions</span>
                       </th>
@@ -275,8 +277,8 @@ export function FilesTab({ capsuleId }: { capsuleId: string }) {
                           </button>
                         </td>
                         <td className={cx(table.td, "text-right font-mono text-[12px] text-ink-dim")}>{e.type === "directory" ? "—" : formatBytes(e.size)}</td>
-                        <td className={cx(table.td, "text-[12px] text-ink-dim")}>{formatTime(e.modified_at)}</td>
-                        <td className={cx(table.td, "font-mono text-[12px] text-ink-faint")}>{e.permissions}</td>
+                        {compact ? null : <td className={cx(table.td, "text-[12px] text-ink-dim")}>{formatTime(e.modified_at)}</td>}
+                        {compact ? null : <td className={cx(table.td, "font-mono text-[12px] text-ink-faint")}>{e.permissions}</td>}
                         <td className={table.td}>
                           <div className="flex justify-end gap-1.5">
                             {e.type !== "directory" ? (

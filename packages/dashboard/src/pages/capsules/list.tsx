@@ -86,7 +86,15 @@ export function CapsulesPage() {
 
   const columns = useMemo(
     () => [
-      col.accessor("status", { header: "Status", size: 120, cell: (i) => <StatusBadge status={i.getValue()} /> }),
+      col.accessor("status", {
+        header: "Status",
+        size: 120,
+        cell: (i) => (
+          <span title={i.row.original.error}>
+            <StatusBadge status={i.getValue()} />
+          </span>
+        ),
+      }),
       col.accessor("id", {
         header: "Capsule",
         size: 250,

@@ -54,7 +54,7 @@ export function ProcessesTab({ capsuleId }: { capsuleId: string }) {
                 <th className={table.th}>Tag</th>
                 <th className={table.th}>Command</th>
                 <th className={table.th}>Working dir</th>
-                <th className={table.th}>PTY</th>
+                <th className={table.th}>Terminal</th>
                 <th className={table.th}>
                   <span className="sr-only">Actions</span>
                 </th>
@@ -73,7 +73,7 @@ export function ProcessesTab({ capsuleId }: { capsuleId: string }) {
                   <td className={cx(table.td, "truncate font-mono text-[12px] text-ink-dim")} title={p.cwd}>
                     {p.cwd || "—"}
                   </td>
-                  <td className={cx(table.td, "text-[12px] text-ink-dim")}>{p.pty ? "yes" : "no"}</td>
+                  <td className={cx(table.td, "text-[12px] text-ink-dim")}>{p.pty ? "yes" : ""}</td>
                   <td className={table.td}>
                     <div className="flex justify-end gap-1.5">
                       <Button size="sm" onClick={() => setKilling({ p, signal: "SIGTERM" })} aria-label={`Stop process ${p.pid}`}>

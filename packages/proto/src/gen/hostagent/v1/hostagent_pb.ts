@@ -1978,7 +1978,7 @@ export type BuildStep = Message<"hostagent.v1.BuildStep"> & {
   args: string;
 
   /**
-   * RUN, START and COPY; 0 = the agent default (600 s).
+   * How long a RUN, COPY, WORKDIR or USER step may take; 0 = the agent default (600 s).
    *
    * @generated from field: uint32 timeout_sec = 3;
    */
