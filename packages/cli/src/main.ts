@@ -19,7 +19,7 @@ program
   .option("--api-url <url>", "Wrenn API URL (default: WRENN_API_URL, `wrenn login`, `wrenn up`'s credentials, http://127.0.0.1:9725)")
   .option("--api-key <key>", "API key (default: WRENN_API_KEY, `wrenn login`, `wrenn up`'s credentials)")
   .option("--json", "print machine-readable JSON on stdout");
-registerClientCommands(program);
+await registerClientCommands(program);
 
 program
   .command("up")

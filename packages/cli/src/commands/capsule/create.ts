@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { Capsule } from "wrenn";
 import { collectPairs, connection, output, progress } from "../../cli/context.js";
-import { describeCapsule } from "./show.js";
+import { describeCapsule } from "./describe.js";
 
 export function register(capsule: Command): void {
   capsule
