@@ -35,7 +35,7 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NET = ownNetwork({ pool: POOL, chainPrefix: "WRSDK", vethPrefix: "sdk" });
 const SDK_DIR = join(REPO_ROOT, "packages/sdk");
 
-/** Polls until `check` returns true (or throws with what it saw last). */
+/** Polls until `check` returns true, or throws naming what it waited for. */
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {

@@ -2,6 +2,8 @@
 // with flat memory in the control plane), directory operations, limits and isolation.
 import { createHash, randomBytes } from "node:crypto";
 import { request } from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type TestAgent } from "./support/agent.js";
@@ -9,6 +11,9 @@ import { startTestAgent } from "./support/zz-scratch-agent-c.js"; // TEMP
 import { startStack, type Stack } from "./support/stack.js";
 
 const MiB = 1024 * 1024;
+setFlagsFromString("--expose-gc");
+/** A full collection, so the memory baseline is not inflated by earlier tests' garbage. */
+const collectGarbage = runInNewContext("gc") as () => void;
 let agent: TestAgent;
 /** Every capsule this file created, to check that none left anything on the host. */
 const everCreated = new Set<string>();
@@ -213,6 +218,7 @@ describe.each(dbBackends)("files on %s", (backend) => {
       expect((await upload("stream/write", "/home/user/warm.bin", randomBytes(4 * MiB))).status).toBe(204);
       await (await fetch(`${stack.url}/v1/capsules/${id}/files/stream/read`, { method: "POST", headers: { "x-api-key": stack.account.apiKey, "content-type": "application/json" }, body: JSON.stringify({ path: "/home/user/warm.bin" }) })).arrayBuffer();
 
+      collectGarbage();
       const baseline = process.memoryUsage().rss;
       let peak = baseline;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);

@@ -28,7 +28,14 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
  * control plane on one port. Composition only: the same pieces run split in production.
  */
 export async function up(options: UpOptions): Promise<void> {
-  const agentConfig = parseAgentConfig([], { ...process.env, WRENN_DIR: join(options.dataDir, "agent"), WRENN_AGENT_PORT: String(options.agentPort), WRENN_AGENT_HOST: "127.0.0.1" });
+  const agentConfig = parseAgentConfig([], {
+    ...process.env,
+    WRENN_DIR: join(options.dataDir, "agent"),
+    WRENN_AGENT_PORT: String(options.agentPort),
+    WRENN_AGENT_HOST: "127.0.0.1",
+    // One ready `minimal` capsule by default, so the first create is instant ("" = none).
+    WRENN_WARM_POOLS: process.env.WRENN_WARM_POOLS ?? "minimal:1:512:1",
+  });
   assertPrerequisites(agentConfig.runsc);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireDirectoryLock(join(options.dataDir, "wrenn.lock"), options.dataDir, `the data directory ${options.dataDir}`);

@@ -120,7 +120,9 @@ export class Commands {
   private async start(cmd: string, options: CommandRunOptions, timeoutMs: number): Promise<CommandHandle> {
     const socket = await JsonSocket.open(this.http, `/capsules/${this.capsuleId}/exec/stream`);
     const bound = bindProcessStream(socket, this.control, { onStdout: options.onStdout, onStderr: options.onStderr, timeoutMs, tag: options.tag });
-    await socket.send({
+    // A refusal (e.g. the capsule is paused) arrives as an error + close: the stream rejects
+    // with it, which says more than the failed send would.
+    void socket.send({
       type: "start",
       ...shell(cmd),
       ...(options.envs ? { envs: options.envs } : {}),
@@ -129,7 +131,7 @@ export class Commands {
       ...(options.tag ? { tag: options.tag } : {}),
       // A backstop in case this client goes away; the client's own deadline fires first.
       ...(timeoutMs > 0 ? { timeout_sec: Math.min(86_400, Math.ceil(timeoutMs / 1000) + 1) } : {}),
-    });
+    }).catch(() => {});
     const handle = await bound;
     if (options.stdin !== undefined) {
       // A command that ends without reading its stdin makes the write fail; that is its choice.
@@ -164,9 +166,9 @@ export class Commands {
    * ```
    */
   async connect(pidOrTag: number | string, options: Pick<CommandStartOptions, "onStdout" | "onStderr"> & { timeoutMs?: number } = {}): Promise<CommandHandle> {
-    const socket = await JsonSocket.open(this.http, `/capsules/${this.capsuleId}/processes/${encodeURIComponent(String(pidOrTag))}/stream`);
     let knownPid = typeof pidOrTag === "number" ? pidOrTag : undefined;
     if (knownPid === undefined) knownPid = (await this.list()).find((p) => p.tag === pidOrTag)?.pid;
+    const socket = await JsonSocket.open(this.http, `/capsules/${this.capsuleId}/processes/${encodeURIComponent(String(pidOrTag))}/stream`);
     return bindProcessStream(socket, this.control, {
       onStdout: options.onStdout,
       onStderr: options.onStderr,

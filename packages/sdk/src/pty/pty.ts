@@ -121,7 +121,8 @@ export class Pty {
       });
     });
     done.catch(() => {});
-    await socket.send(first);
+    // A refusal arrives as an error + close and rejects `handle` with the API's reason.
+    void socket.send(first).catch(() => {});
     return handle;
   }
 }
