@@ -7,3 +7,4 @@ export * from "./auth/context.js";
 export * from "./auth/jwt.js";
 export * from "./auth/secrets.js";
 export * from "./services/bootstrap.js";
+export { startTeamSampler, rollupUsage, utcDay, type TeamSampler } from "./services/capsule-usage.js";

@@ -9,6 +9,7 @@ import type { Deps } from "./deps.js";
 import { ensureLocalHost } from "./services/hosts.js";
 import { createMailer } from "./services/mailer.js";
 import { startReconciler, type Reconciler } from "./services/reconciler.js";
+import { startTeamSampler } from "./services/capsule-usage.js";
 
 export interface RunningControlPlane {
   app: FastifyInstance;
@@ -47,7 +48,10 @@ export async function startControlPlane(
     if (options.listen !== false) {
       url = await app.listen({ host: config.host, port: config.port });
     }
-    const reconciler = config.reconcileIntervalSec > 0 ? startReconciler(deps) : { runOnce: async () => {}, stop: async () => {} };
+    // Background workers run with the reconciler (tests switch them off together).
+    const workers = config.reconcileIntervalSec > 0;
+    const reconciler = workers ? startReconciler(deps) : { runOnce: async () => {}, stop: async () => {} };
+    const teamSampler = workers ? startTeamSampler(deps, { log }) : undefined;
     return {
       app,
       deps,
@@ -55,6 +59,7 @@ export async function startControlPlane(
       reconciler,
       url,
       async close() {
+        await teamSampler?.stop();
         await reconciler.stop();
         await app.close();
         if (ownsDatabase) await database.close();
