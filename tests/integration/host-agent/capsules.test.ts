@@ -177,7 +177,7 @@ describe("host agent with real gVisor capsules", () => {
     const paused = await agent.client.pauseCapsule({ capsuleId: id });
     expect(paused.capsule?.status).toBe(CapsuleStatus.PAUSED);
     await expect(agent.client.exec({ capsuleId: id, cmd: "true" })).rejects.toMatchObject({ code: Code.FailedPrecondition });
-    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(`wrenn-${id}`);
+    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(`tcaps-${id}`);
     await sleep(300);
 
     const resumed = await agent.client.resumeCapsule({ capsuleId: id });
@@ -305,7 +305,7 @@ describe("host agent with real gVisor capsules", () => {
     const id = await create();
     await sh(id, "echo survived > /tmp/mark");
     await agent.kill();
-    execFileSync("ip", ["netns", "add", "wrenn-cl-debris0000000000000000000000-g0"]);
+    execFileSync("ip", ["netns", "add", "tcaps-cl-debris0000000000000000000000-g0"]);
     agent = await startAgentProcess({ dataDir: DATA_DIR, env: { ...NETWORK.env, WRENN_REAP_INTERVAL_MS: "200" } });
     const list = await agent.client.listCapsules({});
     expect(list.capsules.find((c) => c.capsuleId === id)?.status).toBe(CapsuleStatus.RUNNING);
