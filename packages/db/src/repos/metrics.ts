@@ -46,7 +46,14 @@ export async function insertTeamSnapshots(db: Db, rows: readonly TeamSnapshotRow
   await db
     .insertInto("team_metric_snapshots")
     .values(rows.map((r) => ({ ...r })))
-    .onConflict((oc) => oc.columns(["team_id", "ts"]).doNothing())
+    // The latest sample of a bucket wins (another replica, or a pass after a change).
+    .onConflict((oc) =>
+      oc.columns(["team_id", "ts"]).doUpdateSet((eb) => ({
+        running: eb.ref("excluded.running"),
+        vcpus: eb.ref("excluded.vcpus"),
+        memory_mb: eb.ref("excluded.memory_mb"),
+      })),
+    )
     .execute();
 }
 
