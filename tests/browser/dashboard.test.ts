@@ -136,6 +136,8 @@ describe("dashboard in a browser", () => {
     // Paste from the clipboard through the toolbar.
     await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((6*7))"));
     await page.getByRole("button", { name: "Paste" }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll(".xterm-rows > div")].some((d) => d.textContent?.trimEnd().endsWith("$ echo pasted-$((6*7))")));
+    await input.focus();
     await page.keyboard.press("Enter");
     await sawLine("pasted-42");
 

@@ -3,7 +3,7 @@
 // credentials against an authenticating git server inside the capsule), snapshots, metrics.
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -22,17 +22,13 @@ import {
   type ConnectionOptions,
   type FilesystemEvent,
 } from "wrenn";
-import { startAgentProcess } from "@wrenn/testkit";
-import { ownNetwork } from "../integration/host-agent/support/own-network.js";
-import { startWrennUp, type WrennUp } from "./support/wrenn-up.js";
+import { removeWrennUpData, startWrennUp, type WrennUp } from "./support/wrenn-up.js";
 
 const DATA_DIR = "/var/tmp/wrenn-test-e2e-sdk";
 const POOL = "10.31.0.0/16";
 const PORT = 19725;
 const AGENT_PORT = 19726;
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** Chains and veths of our own: other agents on this host (tests run in parallel) never touch them. */
-const NET = ownNetwork({ pool: POOL, chainPrefix: "WRSDK", vethPrefix: "sdk" });
 const SDK_DIR = join(REPO_ROOT, "packages/sdk");
 
 /** Polls until `check` returns true, or throws naming what it waited for. */
@@ -45,29 +41,10 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/**
- * After `wrenn up` has stopped: destroys the capsules its agent kept (paused ones stay on
- * disk), removes the data directory and our network, and returns what was left on the host.
- */
-async function removeSdkData(): Promise<ReturnType<typeof NET.leftovers>> {
-  if (existsSync(`${DATA_DIR}/agent`)) {
-    const agent = await startAgentProcess({ dataDir: `${DATA_DIR}/agent`, env: NET.env });
-    try {
-      const { capsules } = await agent.client.listCapsules({});
-      await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
-    } finally {
-      await agent.stop();
-    }
-  }
-  const left = NET.leftovers(`${DATA_DIR}/agent`);
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  await NET.remove();
-  return left;
-}
-
 const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
 
 describe("wrenn SDK against wrenn up", () => {
+  const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
   let up: WrennUp;
   let conn: ConnectionOptions;
   /** Every capsule created here, killed in afterAll whatever happened. */
@@ -82,8 +59,8 @@ describe("wrenn SDK against wrenn up", () => {
   };
 
   beforeAll(async () => {
-    await removeSdkData();
-    up = await startWrennUp({ dataDir: DATA_DIR, port: PORT, agentPort: AGENT_PORT, pool: POOL, env: NET.env });
+    await removeWrennUpData(DATA_DIR, POOL, forwarding);
+    up = await startWrennUp({ dataDir: DATA_DIR, port: PORT, agentPort: AGENT_PORT, pool: POOL });
     conn = { apiKey: up.apiKey, apiUrl: up.url };
     main = await create({ envs: { CAPSULE_WIDE: "everywhere" } });
   }, 600_000);
@@ -94,7 +71,7 @@ describe("wrenn SDK against wrenn up", () => {
       await Promise.allSettled([...snapshots].map((name) => Capsule.deleteSnapshot(name, conn)));
       await up.stop();
     }
-    const left = await removeSdkData();
+    const left = await removeWrennUpData(DATA_DIR, POOL, forwarding);
     expect(left).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
   }, 180_000);
 

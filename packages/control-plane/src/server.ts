@@ -9,6 +9,7 @@ import type { Deps } from "./deps.js";
 import { ensureLocalHost } from "./services/hosts.js";
 import { createMailer } from "./services/mailer.js";
 import { startReconciler, type Reconciler } from "./services/reconciler.js";
+import { buildServiceOf } from "./services/builds/service.js";
 import { startTeamSampler } from "./services/capsule-usage.js";
 
 export interface RunningControlPlane {
@@ -52,6 +53,8 @@ export async function startControlPlane(
     const workers = config.reconcileIntervalSec > 0;
     const reconciler = workers ? startReconciler(deps) : { runOnce: async () => {}, stop: async () => {} };
     const teamSampler = workers ? startTeamSampler(deps, { log }) : undefined;
+    // The build queue is how builds run at all: always on.
+    buildServiceOf(deps).start(log);
     return {
       app,
       deps,
@@ -61,6 +64,7 @@ export async function startControlPlane(
       async close() {
         await teamSampler?.stop();
         await reconciler.stop();
+        await buildServiceOf(deps).stop();
         await app.close();
         if (ownsDatabase) await database.close();
       },

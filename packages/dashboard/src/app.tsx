@@ -15,7 +15,7 @@ import { CapsulesPage } from "./pages/capsules/list";
 import { HostsPage } from "./pages/hosts";
 import { NotFoundPage } from "./pages/not-found";
 import { SettingsPage } from "./pages/settings";
-import { TeamPage } from "./pages/team";
+import { TeamPage } from "./pages/team/team-page";
 import { TemplatesPage } from "./pages/templates";
 import { UsagePage } from "./pages/usage";
 

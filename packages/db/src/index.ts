@@ -12,3 +12,4 @@ export * from "./repos/outbox.js";
 export * from "./repos/capsules.js";
 export * from "./repos/templates.js";
 export * from "./repos/metrics.js";
+export * from "./repos/builds.js";

@@ -172,6 +172,46 @@ export interface AuditLogsTable {
   created_at: DefaultTimestamp;
 }
 
+export type BuildStatus = "pending" | "running" | "success" | "failed" | "cancelled";
+
+/** One recipe step as stored: the instruction, its arguments and a RUN timeout (0 = default). */
+export interface BuildStepRow {
+  instruction: string;
+  args: string;
+  timeout_sec: number;
+}
+
+export interface BuildHealthcheckRow {
+  cmd: string;
+  interval_sec: number;
+  timeout_sec: number;
+  start_period_sec: number;
+  retries: number;
+}
+
+/** Migration 0003. */
+export interface TemplateBuildsTable {
+  id: string;
+  team_id: string | null;
+  name: string;
+  base_template: string;
+  recipe: ColumnType<BuildStepRow[], string, string>;
+  healthcheck: ColumnType<BuildHealthcheckRow | null, string | null, string | null>;
+  vcpus: number;
+  memory_mb: number;
+  archive: Uint8Array | null;
+  archive_format: Generated<string>;
+  status: Generated<BuildStatus>;
+  current_step: Generated<number>;
+  error: string | null;
+  logs: Generated<string>;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  template_id: string | null;
+}
+
 export interface Database {
   teams: TeamsTable;
   users: UsersTable;
@@ -186,6 +226,7 @@ export interface Database {
   team_metric_snapshots: TeamMetricSnapshotsTable;
   daily_usage: DailyUsageTable;
   audit_logs: AuditLogsTable;
+  template_builds: TemplateBuildsTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -198,3 +239,4 @@ export type Capsule = Selectable<CapsulesTable>;
 export type NewCapsule = Insertable<CapsulesTable>;
 export type CapsuleUpdate = Updateable<CapsulesTable>;
 export type AuditLog = Selectable<AuditLogsTable>;
+export type TemplateBuild = Selectable<TemplateBuildsTable>;

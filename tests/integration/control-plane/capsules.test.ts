@@ -6,8 +6,7 @@ import { newId } from "@wrenn/core";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTeamSampler, rollupUsage, utcDay } from "../../../packages/control-plane/src/services/capsule-usage.js";
-import { type TestAgent } from "./support/agent.js";
-import { startTestAgent } from "./support/zz-scratch-agent-c.js"; // TEMP
+import { startTestAgent, type TestAgent } from "./support/agent.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 let agent: TestAgent;

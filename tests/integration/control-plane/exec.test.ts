@@ -2,8 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type TestAgent } from "./support/agent.js";
-import { startTestAgent } from "./support/zz-scratch-agent-c.js"; // TEMP
+import { startTestAgent, type TestAgent } from "./support/agent.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 let agent: TestAgent;

@@ -20,6 +20,7 @@ const schemaTables = [
   "team_api_keys",
   "team_metric_snapshots",
   "teams",
+  "template_builds",
   "templates",
   "users",
   "users_teams",

@@ -15,6 +15,7 @@ import { snapshotRoutes } from "./snapshots.js";
 import { streamRoutes } from "./ws-streams.js";
 import { ptyRoutes } from "./ws-pty.js";
 import { portRoutes } from "./ports.js";
+import { buildRoutes } from "./builds.js";
 
 /** Every route module, each `(app, deps) => void`, registered under its own prefix. */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -35,6 +36,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
       streamRoutes(v1, deps);
       ptyRoutes(v1, deps);
       portRoutes(v1, deps);
+      buildRoutes(v1, deps);
     },
     { prefix: "/v1" },
   );

@@ -9,13 +9,13 @@ export function socketUrl(path: string): string {
   return `${proto}//${location.host}/v1${path}`;
 }
 
-/** Opens a socket, authenticates, then sends `first` (the start/connect message). */
-export function openApiSocket(path: string, first: Record<string, unknown>): WebSocket {
+/** Opens a socket, authenticates, then sends `first` (a start/connect message) if given. */
+export function openApiSocket(path: string, first?: Record<string, unknown>): WebSocket {
   const ws = new WebSocket(socketUrl(path));
   ws.addEventListener("open", () => {
     const session = getSession();
     ws.send(JSON.stringify({ type: "auth", token: session?.token ?? "" }));
-    ws.send(JSON.stringify(first));
+    if (first) ws.send(JSON.stringify(first));
   });
   return ws;
 }

@@ -155,8 +155,17 @@ export interface Host {
 export interface Build {
   id: string;
   name: string;
-  status: string;
-  base_template?: string;
+  base_template: string;
+  recipe: string[];
+  healthcheck: string | null;
+  vcpus: number;
+  memory_mb: number;
+  status: "pending" | "running" | "success" | "failed" | "cancelled" | string;
+  /** 1-based step running or last run; recipe length + 1 is the healthcheck. */
+  current_step: number;
+  error: string | null;
+  template: string | null;
   created_at: string;
-  finished_at?: string | null;
+  started_at: string | null;
+  finished_at: string | null;
 }

@@ -29,11 +29,11 @@ export function useTeams() {
 export function useSwitchTeam() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  return async (teamId: string): Promise<void> => {
+  return async (teamId: string, options: { navigate?: boolean } = {}): Promise<void> => {
     const session = await api<Session>("POST", "/auth/switch-team", { body: { team_id: teamId } });
     setSession(session);
     queryClient.clear();
-    navigate("/capsules");
+    if (options.navigate !== false) navigate("/capsules");
   };
 }
 

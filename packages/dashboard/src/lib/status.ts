@@ -14,6 +14,7 @@ const looks: Record<string, StatusLook> = {
   online: { label: "Online", tone: "ok", busy: false },
   active: { label: "Active", tone: "ok", busy: false },
   succeeded: { label: "Succeeded", tone: "ok", busy: false },
+  success: { label: "Succeeded", tone: "ok", busy: false },
   paused: { label: "Paused", tone: "warn", busy: false },
   draining: { label: "Draining", tone: "warn", busy: false },
   pending: { label: "Pending", tone: "info", busy: true },

@@ -1,37 +1,18 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, ApiError, itemsOf } from "../api/client";
-import type { Build, Template } from "../api/types";
+import { api } from "../api/client";
+import type { Template } from "../api/types";
 import { Button } from "../components/button";
 import { ConfirmDialog } from "../components/confirm-dialog";
 import { cx } from "../components/cx";
 import { Icon } from "../components/icons";
 import { Mono, PageHeader, Panel, table } from "../components/page";
 import { EmptyState, ErrorState, LoadingRows } from "../components/states";
-import { StatusBadge } from "../components/status-badge";
 import { useNow } from "../hooks/use-now";
 import { formatAge, formatBytes, formatMb, formatTime } from "../lib/format";
 import { CreateCapsuleDialog } from "./capsules/create-dialog";
+import { BuildsPanel } from "./builds/builds-panel";
 import { useTemplates } from "./capsules/queries";
-
-/**
- * Recipe builds come with a later API; the section shows only when `GET /v1/builds`
- * answers, so this page works against control planes with and without it.
- */
-function useBuilds() {
-  return useQuery({
-    queryKey: ["builds"],
-    queryFn: async () => {
-      try {
-        return itemsOf(await api<{ items: Build[] } | Build[]>("GET", "/builds"));
-      } catch (err) {
-        if (err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501)) return null;
-        throw err;
-      }
-    },
-    retry: false,
-  });
-}
 
 function TemplateTable({ rows, kind, onCreate, onDelete }: { rows: Template[]; kind: "builtin" | "snapshot"; onCreate: (name: string) => void; onDelete?: (name: string) => void }) {
   const now = useNow(30_000);
@@ -94,56 +75,6 @@ function TemplateTable({ rows, kind, onCreate, onDelete }: { rows: Template[]; k
   );
 }
 
-function Builds() {
-  const builds = useBuilds();
-  const now = useNow(10_000);
-  if (builds.data === null) return null;
-  return (
-    <Panel title="Recipe builds" className="mt-5">
-      {builds.data === undefined ? (
-        builds.error ? (
-          <ErrorState error={builds.error} onRetry={() => void builds.refetch()} />
-        ) : (
-          <LoadingRows rows={2} />
-        )
-      ) : builds.data.length === 0 ? (
-        <EmptyState title="No builds yet">Builds turn a base template and a recipe (RUN, ENV, WORKDIR, COPY, START) into a new template.</EmptyState>
-      ) : (
-        <table className={table.table}>
-          <thead>
-            <tr>
-              <th className={table.th}>Status</th>
-              <th className={table.th}>Name</th>
-              <th className={table.th}>Build</th>
-              <th className={table.th}>Base</th>
-              <th className={table.th}>Started</th>
-            </tr>
-          </thead>
-          <tbody>
-            {builds.data.map((b) => (
-              <tr key={b.id} className={table.tr}>
-                <td className={table.td}>
-                  <StatusBadge status={b.status} />
-                </td>
-                <td className={table.td}>
-                  <Mono>{b.name}</Mono>
-                </td>
-                <td className={table.td}>
-                  <Mono className="text-ink-dim">{b.id}</Mono>
-                </td>
-                <td className={table.td}>
-                  <Mono className="text-ink-dim">{b.base_template ?? "—"}</Mono>
-                </td>
-                <td className={cx(table.td, "text-ink-dim")}>{formatAge(b.created_at, now)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </Panel>
-  );
-}
-
 export function TemplatesPage() {
   const templates = useTemplates();
   const queryClient = useQueryClient();
@@ -172,7 +103,7 @@ export function TemplatesPage() {
     <>
       <PageHeader
         title="Templates"
-        description="What new capsules start from: built-in images, and snapshots your team took."
+        description="What new capsules start from: built-in images, your team's snapshots and built templates."
         actions={
           <Button variant="ghost" icon={<Icon name="refresh" />} onClick={() => void templates.refetch()}>
             Refresh
@@ -183,7 +114,7 @@ export function TemplatesPage() {
       <Panel title="Built-in" className="mt-5">
         {section(builtins, "builtin")}
       </Panel>
-      <Builds />
+      <BuildsPanel templates={all ?? []} />
       <CreateCapsuleDialog open={createFrom !== null} onClose={() => setCreateFrom(null)} initialTemplate={createFrom ?? undefined} />
       <ConfirmDialog
         open={deleting !== null}

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { ownNetwork, startAgentProcess, type HostResources, type RunningAgent } from "@wrenn/testkit";
 
 export interface TestAgent extends RunningAgent {
@@ -13,6 +13,7 @@ const prefixes: Record<string, { chainPrefix: string; vethPrefix: string }> = {
   "cp-files": { chainPrefix: "TCPFILES", vethPrefix: "qc" },
   "cp-ws": { chainPrefix: "TCPWS", vethPrefix: "qd" },
   "cp-ports": { chainPrefix: "TCPPORTS", vethPrefix: "qe" },
+  "cp-builds": { chainPrefix: "TCPBUILD", vethPrefix: "qf" },
 };
 
 /**
@@ -26,6 +27,13 @@ export async function startTestAgent(name: string, pool: string): Promise<TestAg
   const network = ownNetwork({ pool, ...names });
   const dataDir = `/var/tmp/wrenn-test-cp-${name}`;
   const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+  if (existsSync(`${dataDir}/capsules`)) {
+    // A killed earlier run: let an agent destroy what it left (mounts!) before removing the directory.
+    const previous = await startAgentProcess({ dataDir, env: network.env });
+    const { capsules } = await previous.client.listCapsules({});
+    await Promise.allSettled(capsules.map((c) => previous.client.destroyCapsule({ capsuleId: c.capsuleId })));
+    await previous.stop();
+  }
   rmSync(dataDir, { recursive: true, force: true });
   const agent = await startAgentProcess({ dataDir, env: { ...network.env, WRENN_REAP_INTERVAL_MS: "500" } });
   return Object.assign(agent, {
