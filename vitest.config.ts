@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Most test time is waiting on gVisor sandboxes and agents, not CPU: three files at a
+    // time on a 2-core machine (each agent has its own network names and data directory).
+    maxWorkers: 3,
     globalSetup: ["tests/setup/build-envd.ts", "tests/setup/build-cli.ts", "tests/setup/postgres.ts"],
   },
 });

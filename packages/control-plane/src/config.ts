@@ -28,6 +28,8 @@ export interface ControlPlaneConfig {
   smtp?: SmtpConfig;
   /** Seconds between reconciler passes; 0 disables it. */
   reconcileIntervalSec: number;
+  /** Seconds between team usage samples (stats, daily usage); 0 disables the sampler. */
+  teamSampleIntervalSec: number;
   /** Log level for pino. */
   logLevel: string;
   /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (WRENN_TRUST_PROXY, comma list); default none. */
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           }
         : {}),
     reconcileIntervalSec: overrides.reconcileIntervalSec ?? intFrom(env.WRENN_RECONCILE_INTERVAL_SEC, 5, "WRENN_RECONCILE_INTERVAL_SEC"),
+    teamSampleIntervalSec: overrides.teamSampleIntervalSec ?? intFrom(env.WRENN_TEAM_SAMPLE_INTERVAL_SEC, 10, "WRENN_TEAM_SAMPLE_INTERVAL_SEC"),
     logLevel: overrides.logLevel ?? env.WRENN_LOG_LEVEL ?? "info",
     ...((overrides.trustProxy ?? env.WRENN_TRUST_PROXY)
       ? { trustProxy: overrides.trustProxy ?? env.WRENN_TRUST_PROXY!.split(",").map((s) => s.trim()).filter(Boolean) }

@@ -49,10 +49,8 @@ export async function startControlPlane(
     if (options.listen !== false) {
       url = await app.listen({ host: config.host, port: config.port });
     }
-    // Background workers run with the reconciler (tests switch them off together).
-    const workers = config.reconcileIntervalSec > 0;
-    const reconciler = workers ? startReconciler(deps) : { runOnce: async () => {}, stop: async () => {} };
-    const teamSampler = workers ? startTeamSampler(deps, { log }) : undefined;
+    const reconciler = config.reconcileIntervalSec > 0 ? startReconciler(deps) : { runOnce: async () => {}, stop: async () => {} };
+    const teamSampler = config.teamSampleIntervalSec > 0 ? startTeamSampler(deps, { log, intervalMs: config.teamSampleIntervalSec * 1000 }) : undefined;
     // The build queue is how builds run at all: always on.
     buildServiceOf(deps).start(log);
     return {

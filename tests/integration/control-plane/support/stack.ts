@@ -47,6 +47,8 @@ export async function startStack(options: {
       agentUrl: options.agentUrl ?? "http://127.0.0.1:1",
       jwtSecret: new TextEncoder().encode(`test-secret-${"x".repeat(32)}`),
       reconcileIntervalSec: options.reconcileIntervalSec ?? 0,
+      // Tests sample team usage themselves (startTeamSampler().runOnce()).
+      teamSampleIntervalSec: 0,
       logLevel: process.env.WRENN_TEST_LOG ?? "silent",
       ...options.config,
     },
