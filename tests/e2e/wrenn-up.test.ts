@@ -145,6 +145,38 @@ describe("wrenn up", () => {
     expect(cli(["capsule", "exec", "--help"]).out).toContain("Examples:");
   }, 240_000);
 
+  it("builds a template from a Wrennfile with live logs, and capsules from it carry its files and env", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wrenn-wrennfile-"));
+    try {
+      writeFileSync(join(dir, "hello.txt"), "copied from the build context\n");
+      writeFileSync(
+        join(dir, "Wrennfile"),
+        ["# a small image template", "FROM minimal", "COPY hello.txt /opt/app/hello.txt", "ENV APP_MODE=built", "RUN echo build-step-output && chmod -R a+rX /opt/app", "WORKDIR /opt/app"].join("\n") + "\n",
+      );
+      const built = cli(["template", "build", join(dir, "Wrennfile"), "--name", "cli-built"]);
+      expect(built.code, built.err).toBe(0);
+      expect(built.out).toContain("build-step-output");
+      const broken = join(dir, "Broken");
+      writeFileSync(broken, "FROM minimal\nRUN echo about-to-fail && exit 3\n");
+      const failed = cli(["template", "build", broken, "--name", "cli-broken"]);
+      expect(failed.code).toBe(1);
+      expect(failed.err).toMatch(/step 1/i);
+      expect(failed.err).toContain("exit 3");
+
+      const created = cli(["capsule", "create", "--json", "-t", "cli-built"]);
+      expect(created.code, created.err).toBe(0);
+      const id = JSON.parse(created.out).capsuleId as string;
+      try {
+        expect(cli(["capsule", "exec", id, 'echo "$APP_MODE $(pwd) $(cat hello.txt)"']).out).toBe("built /opt/app copied from the build context\n");
+      } finally {
+        cli(["capsule", "kill", id]);
+      }
+      expect(cli(["template", "delete", "cli-built"]).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it("opens an interactive shell in a real terminal, follows resizes and passes the exit code through", async () => {
     const created = JSON.parse(cli(["capsule", "create", "--json"]).out) as { capsuleId: string };
     try {
