@@ -3,14 +3,14 @@
 // `wrenn up --database-url` on PostgreSQL instead of the embedded database.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { bootstrapAccount } from "@wrenn/control-plane";
 import { openDatabase } from "@wrenn/db";
-import { createTestDatabase, dropTestDatabase, ownNetwork, SHARED_IMAGE_CACHE, startAgentProcess } from "@wrenn/testkit";
+import { createTestDatabase, destroyLeftovers, dropTestDatabase, linkSharedImages, ownNetwork } from "@wrenn/testkit";
 import { removeWrennUpData, startWrennUp } from "./support/wrenn-up.js";
 
 const AGENT_DIR = "/var/tmp/wrenn-test-e2e-split-agent";
@@ -49,18 +49,10 @@ describe("split mode and PostgreSQL", () => {
     const dbUrl = await createTestDatabase(inject("postgresUrl"));
     cleanups.push(() => dropTestDatabase(dbUrl));
     rmSync(AGENT_DIR, { recursive: true, force: true });
-    for (const sub of ["images", "runtime"]) {
-      mkdirSync(AGENT_DIR, { recursive: true });
-      symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${AGENT_DIR}/${sub}`);
-    }
+    linkSharedImages(AGENT_DIR);
     cleanups.push(async () => {
       // Whatever the test left: destroyed by an agent on the same directory, then the network.
-      if (existsSync(`${AGENT_DIR}/capsules`)) {
-        const agent = await startAgentProcess({ dataDir: AGENT_DIR, env: NETWORK.env });
-        const { capsules } = await agent.client.listCapsules({});
-        await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
-        await agent.stop();
-      }
+      await destroyLeftovers(AGENT_DIR, NETWORK.env);
       expect(NETWORK.leftovers(AGENT_DIR)).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
       rmSync(AGENT_DIR, { recursive: true, force: true });
       await NETWORK.remove();

@@ -1,14 +1,8 @@
 import { parseAgentConfig } from "./config.js";
 import { startAgent } from "./agent.js";
+import { stderrJsonLogger } from "./util/json-logger.js";
 
-const log = {
-  info: (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields),
-  warn: (msg: string, fields?: Record<string, unknown>) => write("warn", msg, fields),
-  error: (msg: string, fields?: Record<string, unknown>) => write("error", msg, fields),
-};
-function write(level: string, msg: string, fields?: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
-}
+const log = stderrJsonLogger();
 
 let config;
 try {

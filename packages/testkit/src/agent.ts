@@ -12,6 +12,15 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 /** Built images and /opt/wrenn layers shared by every test agent on this machine. */
 export const SHARED_IMAGE_CACHE = process.env.WRENN_TEST_IMAGE_CACHE ?? "/var/tmp/wrenn-test-cache";
 
+/** Points an agent data directory's images/ and runtime/ at the shared cache (built once per machine). */
+export function linkSharedImages(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  for (const sub of ["images", "runtime"]) {
+    mkdirSync(`${SHARED_IMAGE_CACHE}/${sub}`, { recursive: true });
+    if (!existsSync(`${dataDir}/${sub}`)) symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${dataDir}/${sub}`);
+  }
+}
+
 export interface RunningAgent {
   port: number;
   url: string;
@@ -30,11 +39,7 @@ export interface RunningAgent {
  * shared across test agents (built once, guarded by the image store's lock files).
  */
 export async function startAgentProcess(options: { dataDir: string; env?: NodeJS.ProcessEnv; port?: number }): Promise<RunningAgent> {
-  mkdirSync(options.dataDir, { recursive: true });
-  for (const sub of ["images", "runtime"]) {
-    mkdirSync(`${SHARED_IMAGE_CACHE}/${sub}`, { recursive: true });
-    if (!existsSync(`${options.dataDir}/${sub}`)) symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${options.dataDir}/${sub}`);
-  }
+  linkSharedImages(options.dataDir);
   const child = spawn(
     process.execPath,
     ["--conditions=wrenn-source", "--import", "tsx", "packages/host-agent/src/main.ts", "--port", String(options.port ?? 0), "--data-dir", options.dataDir],
@@ -70,4 +75,23 @@ export async function startAgentProcess(options: { dataDir: string; env?: NodeJS
     stop: () => stopWith("SIGTERM"),
     kill: () => stopWith("SIGKILL"),
   };
+}
+
+/** Destroys every capsule the agent holds, then stops it (SIGTERM), even if destroying fails. */
+export async function destroyAllAndStop(agent: RunningAgent): Promise<void> {
+  try {
+    const { capsules } = await agent.client.listCapsules({});
+    await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
+  } finally {
+    await agent.stop();
+  }
+}
+
+/**
+ * What a killed earlier run left in an agent data directory (capsules, and their mounts)
+ * is destroyed by an agent started on it, so the directory can then be removed safely.
+ */
+export async function destroyLeftovers(dataDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!existsSync(`${dataDir}/capsules`)) return;
+  await destroyAllAndStop(await startAgentProcess({ dataDir, env }));
 }

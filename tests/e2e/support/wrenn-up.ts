@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ownNetwork, SHARED_IMAGE_CACHE, type HostResources } from "@wrenn/testkit";
+import { destroyLeftovers, linkSharedImages, ownNetwork, type HostResources } from "@wrenn/testkit";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const networkMarker = (dataDir: string): string => `${dataDir}/test-network.json`;
@@ -27,18 +27,13 @@ export interface WrennUp {
  * from the shared test cache so they are built once per machine.
  */
 export async function startWrennUp(options: { dataDir: string; port: number; agentPort: number; pool: string; env?: NodeJS.ProcessEnv }): Promise<WrennUp> {
-  const agentDir = `${options.dataDir}/agent`;
-  mkdirSync(agentDir, { recursive: true });
+  linkSharedImages(`${options.dataDir}/agent`);
   // Network names of its own (unless the caller chose some), remembered for the cleanup.
   const network = {
     chainPrefix: options.env?.WRENN_CHAIN_PREFIX ?? `TUP${options.port}`,
     vethPrefix: options.env?.WRENN_VETH_PREFIX ?? `u${String.fromCharCode(97 + (options.port % 26))}${String.fromCharCode(97 + (Math.floor(options.port / 26) % 26))}`,
   };
   writeFileSync(networkMarker(options.dataDir), JSON.stringify(network));
-  for (const sub of ["images", "runtime"]) {
-    mkdirSync(`${SHARED_IMAGE_CACHE}/${sub}`, { recursive: true });
-    if (!existsSync(`${agentDir}/${sub}`)) symlinkSync(`${SHARED_IMAGE_CACHE}/${sub}`, `${agentDir}/${sub}`);
-  }
   const child = spawn(
     process.execPath,
     ["packages/cli/dist/main.js", "up", "--data-dir", options.dataDir, "--port", String(options.port), "--agent-port", String(options.agentPort)],
@@ -89,7 +84,6 @@ export async function startWrennUp(options: { dataDir: string; port: number; age
  * returns leftover host resources.
  */
 export async function removeWrennUpData(dataDir: string, pool: string, forwarding: string): Promise<HostResources> {
-  const { startAgentProcess } = await import("@wrenn/testkit");
   if (!existsSync(networkMarker(dataDir))) {
     // Never started by startWrennUp: nothing of ours to clean (and never the default names).
     rmSync(dataDir, { recursive: true, force: true });
@@ -97,15 +91,7 @@ export async function removeWrennUpData(dataDir: string, pool: string, forwardin
   }
   const names = JSON.parse(readFileSync(networkMarker(dataDir), "utf8")) as { chainPrefix: string; vethPrefix: string };
   const network = ownNetwork({ pool, ...names });
-  if (existsSync(`${dataDir}/agent`)) {
-    const agent = await startAgentProcess({ dataDir: `${dataDir}/agent`, env: network.env });
-    try {
-      const { capsules } = await agent.client.listCapsules({});
-      await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
-    } finally {
-      await agent.stop();
-    }
-  }
+  await destroyLeftovers(`${dataDir}/agent`, network.env);
   const left = network.leftovers(`${dataDir}/agent`);
   rmSync(dataDir, { recursive: true, force: true });
   await network.remove();

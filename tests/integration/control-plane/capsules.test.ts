@@ -6,7 +6,7 @@ import { newId } from "@wrenn/core";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTeamSampler, rollupUsage, utcDay } from "../../../packages/control-plane/src/services/capsule-usage.js";
-import { startTestAgent, type TestAgent } from "./support/agent.js";
+import { expectNoLeftovers, startTestAgent, type TestAgent } from "./support/agent.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 let agent: TestAgent;
@@ -18,10 +18,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const left = await agent?.shutdown();
-  // Namespaces, veths and rules are host-wide and other test files run capsules in parallel:
-  // judge only this file's capsules there; mounts and runsc processes are per data directory.
-  if (left) expect({ ...left, netns: left.netns.filter((n) => [...everCreated].some((id) => n.includes(id))), veths: [], rules: 0 }).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
+  expectNoLeftovers(await agent?.shutdown(), everCreated);
 }, 120_000);
 
 describe.each(dbBackends)("capsule REST API on %s", (backend) => {

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestAgent, type TestAgent } from "./support/agent.js";
+import { expectNoLeftovers, startTestAgent, type TestAgent } from "./support/agent.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 let agent: TestAgent;
@@ -14,10 +14,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const left = await agent?.shutdown();
-  // Namespaces, veths and rules are host-wide and other test files run capsules in parallel:
-  // judge only this file's capsules there; mounts and runsc processes are per data directory.
-  if (left) expect({ ...left, netns: left.netns.filter((n) => [...everCreated].some((id) => n.includes(id))), veths: [], rules: 0 }).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
+  expectNoLeftovers(await agent?.shutdown(), everCreated);
 }, 120_000);
 
 describe.each(dbBackends)("exec and processes on %s", (backend) => {

@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { dbBackends } from "@wrenn/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestAgent, type TestAgent } from "./support/agent.js";
+import { expectNoLeftovers, startTestAgent, type TestAgent } from "./support/agent.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 const MiB = 1024 * 1024;
@@ -22,10 +22,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const left = await agent?.shutdown();
-  // Namespaces, veths and rules are host-wide and other test files run capsules in parallel:
-  // judge only this file's capsules there; mounts and runsc processes are per data directory.
-  if (left) expect({ ...left, netns: left.netns.filter((n) => [...everCreated].some((id) => n.includes(id))), veths: [], rules: 0 }).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
+  expectNoLeftovers(await agent?.shutdown(), everCreated);
 }, 120_000);
 
 /** Deterministic 1 MiB blocks, each stamped with its index so a misplaced block changes the hash. */

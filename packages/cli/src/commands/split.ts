@@ -1,5 +1,5 @@
 import { loadConfig, startControlPlane } from "@wrenn/control-plane";
-import { parseAgentConfig, startAgent } from "@wrenn/host-agent";
+import { parseAgentConfig, startAgent, stderrJsonLogger } from "@wrenn/host-agent";
 import { assertPrerequisites } from "../prereqs.js";
 
 /** Resolves once SIGINT or SIGTERM arrives (then runs `stop`). */
@@ -27,9 +27,7 @@ export async function runControlPlane(): Promise<void> {
 export async function runAgent(args: string[]): Promise<void> {
   const config = parseAgentConfig(args);
   assertPrerequisites(config.runsc);
-  const write = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
-    void process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
-  const agent = await startAgent(config, { info: write("info"), warn: write("warn"), error: write("error") }, { progress: true });
+  const agent = await startAgent(config, stderrJsonLogger(), { progress: true });
   process.stdout.write(`wrenn host agent listening on ${config.host}:${agent.port} (data: ${config.wrennDir})\n`);
   await untilSignal(() => agent.stop());
 }

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { ownNetwork, startAgentProcess, type HostResources, type RunningAgent } from "@wrenn/testkit";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { expect } from "vitest";
+import { destroyAllAndStop, destroyLeftovers, ownNetwork, startAgentProcess, type HostResources, type RunningAgent } from "@wrenn/testkit";
 
 export interface TestAgent extends RunningAgent {
   /** Destroys what is left, stops the agent, removes its networks; returns leftover host resources. */
@@ -27,23 +28,12 @@ export async function startTestAgent(name: string, pool: string): Promise<TestAg
   const network = ownNetwork({ pool, ...names });
   const dataDir = `/var/tmp/wrenn-test-cp-${name}`;
   const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
-  if (existsSync(`${dataDir}/capsules`)) {
-    // A killed earlier run: let an agent destroy what it left (mounts!) before removing the directory.
-    const previous = await startAgentProcess({ dataDir, env: network.env });
-    const { capsules } = await previous.client.listCapsules({});
-    await Promise.allSettled(capsules.map((c) => previous.client.destroyCapsule({ capsuleId: c.capsuleId })));
-    await previous.stop();
-  }
+  await destroyLeftovers(dataDir, network.env);
   rmSync(dataDir, { recursive: true, force: true });
   const agent = await startAgentProcess({ dataDir, env: { ...network.env, WRENN_REAP_INTERVAL_MS: "500" } });
   return Object.assign(agent, {
     async shutdown() {
-      try {
-        const { capsules } = await agent.client.listCapsules({});
-        await Promise.allSettled(capsules.map((c) => agent.client.destroyCapsule({ capsuleId: c.capsuleId })));
-      } finally {
-        await agent.stop();
-      }
+      await destroyAllAndStop(agent);
       const left = network.leftovers(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
       await network.remove();
@@ -51,4 +41,13 @@ export async function startTestAgent(name: string, pool: string): Promise<TestAg
       return left;
     },
   });
+}
+
+/**
+ * The leak check of a test file: namespaces, veths and rules are host-wide and other files
+ * run capsules in parallel, so only this file's capsules are judged there; mounts and runsc
+ * processes are per data directory.
+ */
+export function expectNoLeftovers(left: HostResources | undefined, created: Set<string>): void {
+  if (left) expect({ ...left, netns: left.netns.filter((n) => [...created].some((id) => n.includes(id))), veths: [], rules: 0 }).toEqual({ netns: [], veths: [], rules: 0, mounts: [], runscProcesses: 0 });
 }
