@@ -3,7 +3,7 @@
 import { statSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeWrennUpData, startWrennUp, type WrennUp } from "./support/wrenn-up.js";
-import { spawnSync } from "node:child_process";
+import { runCommand } from "@wrenn/testkit";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,21 +55,18 @@ describe("wrenn up", () => {
     expect((await api("GET", "/v1/capsules")).status).toBe(200);
   });
 
-  it("refuses a second instance on the same data directory with a clear error", () => {
-    const res = spawnSync(process.execPath, ["packages/cli/dist/main.js", "up", "--data-dir", DATA_DIR, "--port", String(PORT + 10), "--agent-port", String(AGENT_PORT + 10)], {
+  it("refuses a second instance on the same data directory with a clear error", async () => {
+    const res = await runCommand(process.execPath, ["packages/cli/dist/main.js", "up", "--data-dir", DATA_DIR, "--port", String(PORT + 10), "--agent-port", String(AGENT_PORT + 10)], {
       env: { ...process.env, WRENN_NETWORK_POOL: "10.34.0.0/16" },
-      encoding: "utf8",
-      timeout: 60_000,
+      timeoutMs: 60_000,
     });
-    expect(res.status).toBe(1);
-    expect(res.stderr).toMatch(/in use by another Wrenn process \(pid \d+\)/);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/in use by another Wrenn process \(pid \d+\)/);
   });
 
   /** The built CLI, as `./wrenn <args>` runs it, against this instance (via its credentials.json). */
-  const cli = (args: string[], input?: string) => {
-    const res = spawnSync(process.execPath, ["packages/cli/dist/main.js", ...args], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 120_000, ...(input ? { input } : {}) });
-    return { code: res.status, out: res.stdout, err: res.stderr };
-  };
+  const cli = (args: string[], input?: string) =>
+    runCommand(process.execPath, ["packages/cli/dist/main.js", ...args], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, timeoutMs: 120_000, ...(input ? { input } : {}) });
   /** A fenced code block of the README, found by the heading above it. */
   const readmeBlock = (heading: string, lang: string): string => {
     const readme = readFileSync("README.md", "utf8");
@@ -79,73 +76,73 @@ describe("wrenn up", () => {
     return match![1]!;
   };
 
-  it("runs the README's SDK example", () => {
+  it("runs the README's SDK example", async () => {
     const dir = mkdtempSync(join(process.cwd(), ".readme-sdk-"));
     try {
       writeFileSync(join(dir, "hello.mjs"), readmeBlock("### SDK example", "ts"));
-      const res = spawnSync(process.execPath, [join(dir, "hello.mjs")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 120_000 });
-      expect(res.stderr).toBe("");
-      expect(res.stdout).toMatch(/^hello from \S+\nkept across pause and resume\n/);
-      expect(res.status).toBe(0);
+      const res = await runCommand(process.execPath, [join(dir, "hello.mjs")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR } });
+      expect(res.err).toBe("");
+      expect(res.out).toMatch(/^hello from \S+\nkept across pause and resume\n/);
+      expect(res.code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
 
-  it("runs the README's CLI example", () => {
-    const res = spawnSync("bash", ["-euo", "pipefail", "-c", readmeBlock("### CLI example", "sh")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, encoding: "utf8", timeout: 180_000 });
-    expect(res.stderr).toBe("");
-    expect(res.stdout).toMatch(/Linux .* GNU\/Linux\n/);
-    expect(res.stdout).toContain("/home/user/data.txt");
-    expect(res.stdout).toMatch(/\n10\n/);
-    expect(res.stdout).toMatch(/: killed\n$/);
-    expect(res.status).toBe(0);
+  it("runs the README's CLI example", async () => {
+    const res = await runCommand("bash", ["-euo", "pipefail", "-c", readmeBlock("### CLI example", "sh")], { env: { ...process.env, WRENN_DATA_DIR: DATA_DIR }, timeoutMs: 180_000 });
+    expect(res.err).toBe("");
+    expect(res.out).toMatch(/Linux .* GNU\/Linux\n/);
+    expect(res.out).toContain("/home/user/data.txt");
+    expect(res.out).toMatch(/\n10\n/);
+    expect(res.out).toMatch(/: killed\n$/);
+    expect(res.code).toBe(0);
   }, 180_000);
 
-  it("drives capsules, files and keys through the CLI with --json, passing exit codes through", () => {
-    const created = cli(["capsule", "create", "--json", "-e", "GREETING=hi"]);
+  it("drives capsules, files and keys through the CLI with --json, passing exit codes through", async () => {
+    const created = await cli(["capsule", "create", "--json", "-e", "GREETING=hi"]);
     expect(created.code, created.err).toBe(0);
     const id = JSON.parse(created.out).capsuleId as string;
     try {
-      expect(JSON.parse(cli(["capsule", "list", "--json"]).out).map((c: { capsuleId: string }) => c.capsuleId)).toContain(id);
-      const failed = cli(["capsule", "exec", id, "echo $GREETING; echo oops >&2; exit 42"]);
+      expect(JSON.parse((await cli(["capsule", "list", "--json"])).out).map((c: { capsuleId: string }) => c.capsuleId)).toContain(id);
+      const failed = await cli(["capsule", "exec", id, "echo $GREETING; echo oops >&2; exit 42"]);
       expect(failed).toEqual({ code: 42, out: "hi\n", err: "oops\n" });
-      const json = cli(["capsule", "exec", "--json", id, "--", "printf", "%s", "two words"]);
+      const json = await cli(["capsule", "exec", "--json", id, "--", "printf", "%s", "two words"]);
       expect(JSON.parse(json.out)).toEqual({ stdout: "two words", stderr: "", exitCode: 0 });
 
       // Binary round trip through put and get, checked inside the capsule too.
       const dir = mkdtempSync(join(tmpdir(), "wrenn-cli-"));
       const data = Buffer.concat([Buffer.from([0, 255, 0, 10]), randomBytes(300_000)]);
       writeFileSync(join(dir, "in.bin"), data);
-      expect(cli(["files", "put", id, join(dir, "in.bin"), "/home/user/in.bin"]).code).toBe(0);
+      expect((await cli(["files", "put", id, join(dir, "in.bin"), "/home/user/in.bin"])).code).toBe(0);
       const sha = createHash("sha256").update(data).digest("hex");
-      expect(cli(["capsule", "exec", id, "sha256sum /home/user/in.bin"]).out).toBe(`${sha}  /home/user/in.bin\n`);
-      expect(cli(["files", "get", id, "/home/user/in.bin", join(dir, "out.bin")]).code).toBe(0);
+      expect((await cli(["capsule", "exec", id, "sha256sum /home/user/in.bin"])).out).toBe(`${sha}  /home/user/in.bin\n`);
+      expect((await cli(["files", "get", id, "/home/user/in.bin", join(dir, "out.bin")])).code).toBe(0);
       expect(createHash("sha256").update(readFileSync(join(dir, "out.bin"))).digest("hex")).toBe(sha);
-      const listed = JSON.parse(cli(["files", "ls", "--json", id]).out) as Array<{ path: string }>;
+      const listed = JSON.parse((await cli(["files", "ls", "--json", id])).out) as Array<{ path: string }>;
       expect(listed.map((e) => e.path)).toContain("/home/user/in.bin");
-      expect(cli(["files", "rm", id, "/home/user/in.bin"]).code).toBe(0);
+      expect((await cli(["files", "rm", id, "/home/user/in.bin"])).code).toBe(0);
       rmSync(dir, { recursive: true, force: true });
 
       // Keys: create (shown once), use, revoke.
-      const key = JSON.parse(cli(["key", "create", "--json", "cli-test"]).out) as { id: string; key: string };
+      const key = JSON.parse((await cli(["key", "create", "--json", "cli-test"])).out) as { id: string; key: string };
       expect(key.key).toMatch(/^wrn_[0-9a-f]{32}$/);
-      expect(cli(["--api-key", key.key, "capsule", "list"]).code).toBe(0);
-      expect(cli(["key", "revoke", key.id]).code).toBe(0);
-      const refused = cli(["--api-key", key.key, "capsule", "list"]);
+      expect((await cli(["--api-key", key.key, "capsule", "list"])).code).toBe(0);
+      expect((await cli(["key", "revoke", key.id])).code).toBe(0);
+      const refused = await cli(["--api-key", key.key, "capsule", "list"]);
       expect(refused.code).toBe(1);
       expect(refused.err.trim().split("\n")).toHaveLength(1);
       expect(refused.err).toMatch(/^wrenn: .*(revoked|unknown)/);
     } finally {
-      cli(["capsule", "kill", id]);
+      (await cli(["capsule", "kill", id]));
     }
-    const gone = cli(["capsule", "info", id]);
+    const gone = await cli(["capsule", "info", id]);
     expect(gone.code).toBe(1);
     expect(gone.err).toContain("not found");
-    expect(cli(["capsule", "exec", "--help"]).out).toContain("Examples:");
+    expect((await cli(["capsule", "exec", "--help"])).out).toContain("Examples:");
   }, 240_000);
 
-  it("builds a template from a Wrennfile with live logs, and capsules from it carry its files and env", () => {
+  it("builds a template from a Wrennfile with live logs, and capsules from it carry its files and env", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wrenn-wrennfile-"));
     try {
       writeFileSync(join(dir, "hello.txt"), "copied from the build context\n");
@@ -153,32 +150,32 @@ describe("wrenn up", () => {
         join(dir, "Wrennfile"),
         ["# a small image template", "FROM minimal", "COPY hello.txt /opt/app/hello.txt", "ENV APP_MODE=built", "RUN echo build-step-output && chmod -R a+rX /opt/app", "WORKDIR /opt/app"].join("\n") + "\n",
       );
-      const built = cli(["template", "build", join(dir, "Wrennfile"), "--name", "cli-built"]);
+      const built = await cli(["template", "build", join(dir, "Wrennfile"), "--name", "cli-built"]);
       expect(built.code, built.err).toBe(0);
       expect(built.out).toContain("build-step-output");
       const broken = join(dir, "Broken");
       writeFileSync(broken, "FROM minimal\nRUN echo about-to-fail && exit 3\n");
-      const failed = cli(["template", "build", broken, "--name", "cli-broken"]);
+      const failed = await cli(["template", "build", broken, "--name", "cli-broken"]);
       expect(failed.code).toBe(1);
       expect(failed.err).toMatch(/step 1/i);
       expect(failed.err).toContain("exit 3");
 
-      const created = cli(["capsule", "create", "--json", "-t", "cli-built"]);
+      const created = await cli(["capsule", "create", "--json", "-t", "cli-built"]);
       expect(created.code, created.err).toBe(0);
       const id = JSON.parse(created.out).capsuleId as string;
       try {
-        expect(cli(["capsule", "exec", id, 'echo "$APP_MODE $(pwd) $(cat hello.txt)"']).out).toBe("built /opt/app copied from the build context\n");
+        expect((await cli(["capsule", "exec", id, 'echo "$APP_MODE $(pwd) $(cat hello.txt)"'])).out).toBe("built /opt/app copied from the build context\n");
       } finally {
-        cli(["capsule", "kill", id]);
+        (await cli(["capsule", "kill", id]));
       }
-      expect(cli(["template", "delete", "cli-built"]).code).toBe(0);
+      expect((await cli(["template", "delete", "cli-built"])).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 
   it("opens an interactive shell in a real terminal, follows resizes and passes the exit code through", async () => {
-    const created = JSON.parse(cli(["capsule", "create", "--json"]).out) as { capsuleId: string };
+    const created = JSON.parse((await cli(["capsule", "create", "--json"])).out) as { capsuleId: string };
     try {
       const term = spawnPty(process.execPath, ["packages/cli/dist/main.js", "capsule", "shell", created.capsuleId], {
         cols: 100,
@@ -204,7 +201,7 @@ describe("wrenn up", () => {
       term.write("exit 5\r");
       expect(await exited).toBe(5);
     } finally {
-      cli(["capsule", "kill", created.capsuleId]);
+      (await cli(["capsule", "kill", created.capsuleId]));
     }
   }, 180_000);
 

@@ -49,12 +49,21 @@ program
   .option("--port <port>", "port to listen on (default 9726)")
   .option("--host <address>", "address to listen on (default 127.0.0.1)")
   .option("--data-dir <dir>", "where the agent keeps images and capsules (default /var/lib/wrenn)")
-  .addHelpText("after", "\nExample:\n  sudo wrenn agent --host 0.0.0.0 --port 9726 --data-dir /srv/wrenn")
-  .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+  .option("--register <token>", "join a control plane with a one-time registration token (POST /v1/hosts, or the dashboard's Hosts page)")
+  .option("--address <ip:port>", "with --register: where the control plane reaches this agent (it listens there, over mTLS)")
+  .option("--control-plane <url>", "with --register: the control plane's URL (or WRENN_CONTROL_PLANE_URL)")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  sudo wrenn agent --register wrh_… --address 10.0.0.5:9726 --control-plane https://wrenn.example.com\n  sudo wrenn agent                      # later starts: the stored credentials are used\n  sudo wrenn agent --host 0.0.0.0 --port 9726 --data-dir /srv/wrenn   # a static agent (WRENN_AGENT_URL), trusted network only",
+  )
+  .action(async (opts: { port?: string; host?: string; dataDir?: string; register?: string; address?: string; controlPlane?: string }) => {
     const args = [
       ...(opts.port ? ["--port", opts.port] : []),
       ...(opts.host ? ["--host", opts.host] : []),
       ...(opts.dataDir ? ["--data-dir", opts.dataDir] : []),
+      ...(opts.register ? ["--register", opts.register] : []),
+      ...(opts.address ? ["--address", opts.address] : []),
+      ...(opts.controlPlane ? ["--control-plane", opts.controlPlane] : []),
     ];
     await runAgent(args);
   });

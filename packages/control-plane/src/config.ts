@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { placementPolicyFromEnv, type PlacementPolicy } from "./services/fleet/placement.js";
+import { loadEncryptionKey } from "./services/channels/crypto.js";
 
 export interface SmtpConfig {
   host: string;
@@ -17,8 +19,21 @@ export interface ControlPlaneConfig {
   dataDir: string;
   /** PostgreSQL URL; unset = embedded PGlite under dataDir. */
   databaseUrl?: string;
-  /** Base URL of the one host agent this control plane drives (until the fleet lands). */
-  agentUrl: string;
+  /**
+   * A static host agent reached over plain HTTP on a trusted link (`wrenn up`, simple split
+   * mode): it joins the fleet as a host without registering. Registered agents need none.
+   */
+  agentUrl?: string;
+  /** A registered host silent this long is unreachable and its capsules missing. */
+  heartbeatTimeoutSec: number;
+  /** Seconds between host-monitor passes (static agents are probed then). */
+  hostMonitorIntervalSec: number;
+  /** Lifetime of host JWTs (agents refresh them with their refresh token). */
+  hostTokenTtlSec: number;
+  /** Lifetime of mTLS certificates (agents' and the control plane's); renewed at two thirds. */
+  hostCertValidSec: number;
+  /** Reserves, overcommit and paused weights for capsule placement (WRENN_RESERVE_*, WRENN_*_OVERCOMMIT). */
+  placement: PlacementPolicy;
   /** HS256 secret for user JWTs (≥ 32 bytes). */
   jwtSecret: Uint8Array;
   /** Public base URL, used in e-mailed links. */
@@ -36,6 +51,10 @@ export interface ControlPlaneConfig {
   trustProxy?: string[];
   /** The dashboard's static files; default: packages/dashboard/dist of this checkout. */
   dashboardDir?: string;
+  /** AES-256 key for secrets at rest (channel configs): WRENN_ENCRYPTION_KEY or `<dataDir>/encryption-key`. */
+  encryptionKey: Uint8Array;
+  /** Telegram Bot API base URL (WRENN_TELEGRAM_API_URL); default https://api.telegram.org. */
+  telegramApiUrl?: string;
 }
 
 /** The JWT secret persists in the data directory so tokens survive restarts. */
@@ -59,6 +78,11 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   return n;
 }
 
+function positive(n: number, name: string): number {
+  if (n < 1) throw new Error(`${name} must be at least 1`);
+  return n;
+}
+
 /** Configuration from environment variables (documented in the README), with overrides. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
   const dataDir = overrides.dataDir ?? env.WRENN_DATA_DIR ?? "/var/lib/wrenn";
@@ -71,7 +95,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
-    agentUrl: overrides.agentUrl ?? env.WRENN_AGENT_URL ?? "http://127.0.0.1:9726",
+    ...((overrides.agentUrl ?? env.WRENN_AGENT_URL) ? { agentUrl: overrides.agentUrl ?? env.WRENN_AGENT_URL } : {}),
+    heartbeatTimeoutSec: overrides.heartbeatTimeoutSec ?? positive(intFrom(env.WRENN_HEARTBEAT_TIMEOUT_SEC, 90, "WRENN_HEARTBEAT_TIMEOUT_SEC"), "WRENN_HEARTBEAT_TIMEOUT_SEC"),
+    hostMonitorIntervalSec: overrides.hostMonitorIntervalSec ?? positive(intFrom(env.WRENN_HOST_MONITOR_INTERVAL_SEC, 10, "WRENN_HOST_MONITOR_INTERVAL_SEC"), "WRENN_HOST_MONITOR_INTERVAL_SEC"),
+    hostTokenTtlSec: overrides.hostTokenTtlSec ?? positive(intFrom(env.WRENN_HOST_TOKEN_TTL_SEC, 3600, "WRENN_HOST_TOKEN_TTL_SEC"), "WRENN_HOST_TOKEN_TTL_SEC"),
+    placement: overrides.placement ?? placementPolicyFromEnv(env),
+    hostCertValidSec: overrides.hostCertValidSec ?? positive(intFrom(env.WRENN_HOST_CERT_VALID_SEC, 30 * 86400, "WRENN_HOST_CERT_VALID_SEC"), "WRENN_HOST_CERT_VALID_SEC"),
     jwtSecret: overrides.jwtSecret ?? loadJwtSecret(dataDir, env.WRENN_JWT_SECRET),
     publicUrl: overrides.publicUrl ?? env.WRENN_PUBLIC_URL ?? `http://${host}:${port}`,
     domain: overrides.domain ?? env.WRENN_DOMAIN ?? "localhost",
@@ -96,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ? { trustProxy: overrides.trustProxy ?? env.WRENN_TRUST_PROXY!.split(",").map((s) => s.trim()).filter(Boolean) }
       : {}),
     ...((overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR) ? { dashboardDir: overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR } : {}),
+    encryptionKey: overrides.encryptionKey ?? loadEncryptionKey(dataDir, env.WRENN_ENCRYPTION_KEY),
+    ...((overrides.telegramApiUrl ?? env.WRENN_TELEGRAM_API_URL) ? { telegramApiUrl: overrides.telegramApiUrl ?? env.WRENN_TELEGRAM_API_URL } : {}),
   };
 }

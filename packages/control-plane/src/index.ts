@@ -8,3 +8,5 @@ export * from "./auth/jwt.js";
 export * from "./auth/secrets.js";
 export * from "./services/bootstrap.js";
 export { startTeamSampler, rollupUsage, utcDay, type TeamSampler } from "./services/capsule-usage.js";
+export { loadOrCreateCa, issueCertificate, type CertificateAuthority } from "./services/fleet/pki.js";
+export { signHostToken } from "./auth/host-jwt.js";

@@ -6,7 +6,7 @@ import { startControlPlane } from "./server.js";
 async function main(): Promise<void> {
   const config = loadConfig();
   const cp = await startControlPlane(config);
-  cp.app.log.info({ url: cp.url, agent: config.agentUrl, database: cp.database.kind }, "control plane listening");
+  cp.app.log.info({ url: cp.url, agent: config.agentUrl ?? null, database: cp.database.kind }, "control plane listening");
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

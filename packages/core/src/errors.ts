@@ -10,6 +10,8 @@ export const errorCodes = {
   not_found: 404,
   conflict: 409,
   invalid_state: 409,
+  host_has_capsules: 409,
+  team_has_capsules: 409,
   too_large: 413,
   rate_limited: 429,
   internal_error: 500,
@@ -24,20 +26,24 @@ export type ErrorCode = keyof typeof errorCodes;
 export class WrennError extends Error {
   override readonly name = "WrennError";
 
+  /** Machine-readable particulars for the client (e.g. the capsules that block a delete). */
+  readonly details: Record<string, unknown> | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options?.details;
   }
 
   get httpStatus(): number {
     return errorCodes[this.code];
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 
   static is(err: unknown, code?: ErrorCode): err is WrennError {

@@ -1,8 +1,9 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { useSession } from "./api/use-session";
 import { Layout } from "./components/layout";
+import { LoadingRows } from "./components/states";
 import { ActivatePage } from "./pages/auth/activate";
 import { ForgotPasswordPage } from "./pages/auth/forgot-password";
 import { ResetPasswordPage } from "./pages/auth/reset-password";
@@ -12,12 +13,19 @@ import { ApiKeysPage } from "./pages/api-keys";
 import { AuditLogPage } from "./pages/audit-log";
 import { CapsuleDetailPage } from "./pages/capsules/detail";
 import { CapsulesPage } from "./pages/capsules/list";
-import { HostsPage } from "./pages/hosts";
 import { NotFoundPage } from "./pages/not-found";
 import { SettingsPage } from "./pages/settings";
 import { TeamPage } from "./pages/team/team-page";
 import { TemplatesPage } from "./pages/templates";
 import { UsagePage } from "./pages/usage";
+
+// Pages only platform admins (and BYOC team managers) open: not in the first download.
+const HostsPage = lazy(() => import("./pages/hosts/hosts-page").then((m) => ({ default: m.HostsPage })));
+const AdminPage = lazy(() => import("./pages/admin/admin-page").then((m) => ({ default: m.AdminPage })));
+
+function LazyPage({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<LoadingRows rows={4} label="Loading page" />}>{children}</Suspense>;
+}
 
 /** Signed-in pages; anyone else goes to sign-in and comes back afterwards. */
 function RequireSession({ children }: { children: React.ReactNode }) {
@@ -56,7 +64,23 @@ export function App() {
         <Route path="/api-keys" element={<ApiKeysPage />} />
         <Route path="/team" element={<TeamPage />} />
         <Route path="/audit-log" element={<AuditLogPage />} />
-        <Route path="/hosts" element={<HostsPage />} />
+        <Route
+          path="/hosts"
+          element={
+            <LazyPage>
+              <HostsPage />
+            </LazyPage>
+          }
+        />
+        <Route path="/admin" element={<Navigate to="/admin/teams" replace />} />
+        <Route
+          path="/admin/:tab"
+          element={
+            <LazyPage>
+              <AdminPage />
+            </LazyPage>
+          }
+        />
         <Route path="/settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

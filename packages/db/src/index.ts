@@ -13,3 +13,7 @@ export * from "./repos/capsules.js";
 export * from "./repos/templates.js";
 export * from "./repos/metrics.js";
 export * from "./repos/builds.js";
+export * from "./repos/hosts.js";
+export * from "./repos/leases.js";
+export * from "./repos/admin.js";
+export * from "./repos/channels.js";

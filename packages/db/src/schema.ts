@@ -95,6 +95,23 @@ export interface HostsTable {
   last_heartbeat_at: Timestamp | null;
   created_at: DefaultTimestamp;
   deleted_at: Timestamp | null;
+  /** Migration 0004 (fleet). */
+  registration_token_hash: string | null;
+  registration_expires_at: Timestamp | null;
+  refresh_token_hash: string | null;
+  refresh_expires_at: Timestamp | null;
+  cert_serial: string | null;
+  cert_expires_at: Timestamp | null;
+  stats: ColumnType<Record<string, unknown>, string | undefined, string>;
+  mode: Generated<"static" | "registered">;
+  created_by: string | null;
+}
+
+export interface WorkerLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Timestamp;
+  runs: Generated<string>;
 }
 
 export interface TemplatesTable {
@@ -210,6 +227,9 @@ export interface TemplateBuildsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   template_id: string | null;
+  /** Migration 0004: the replica running it and when it last said so. */
+  runner: string | null;
+  runner_seen_at: Timestamp | null;
 }
 
 export interface Database {
@@ -227,6 +247,10 @@ export interface Database {
   daily_usage: DailyUsageTable;
   audit_logs: AuditLogsTable;
   template_builds: TemplateBuildsTable;
+  worker_leases: WorkerLeasesTable;
+  channels: ChannelsTable;
+  events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -240,3 +264,55 @@ export type NewCapsule = Insertable<CapsulesTable>;
 export type CapsuleUpdate = Updateable<CapsulesTable>;
 export type AuditLog = Selectable<AuditLogsTable>;
 export type TemplateBuild = Selectable<TemplateBuildsTable>;
+
+export type ChannelProvider = "webhook" | "slack" | "discord" | "teams" | "google_chat" | "telegram" | "matrix";
+export type ChannelScope = "team" | "platform";
+export type DeliveryStatus = "pending" | "sending" | "delivered" | "failed";
+
+/** Migration 0005: notification channels. */
+export interface ChannelsTable {
+  id: string;
+  team_id: string;
+  scope: Generated<ChannelScope>;
+  name: string;
+  provider: ChannelProvider;
+  /** AES-256-GCM ciphertext of the provider configuration; never plaintext. */
+  config_encrypted: string;
+  /** Subscribed event types (jsonb array). */
+  events: ColumnType<string[], string, string>;
+  enabled: Generated<boolean>;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** Migration 0005: the event outbox. */
+export interface EventsTable {
+  id: Generated<string>;
+  type: string;
+  team_id: string | null;
+  resource_id: string;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: DefaultTimestamp;
+}
+
+/** Migration 0005: one row per (event, channel). */
+export interface EventDeliveriesTable {
+  id: Generated<string>;
+  event_id: string;
+  channel_id: string;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  /** When pending: due time; when sending: the claim's lease expiry. */
+  next_attempt_at: DefaultTimestamp;
+  claim_token: string | null;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export type Channel = Selectable<ChannelsTable>;
+export type ChannelEvent = Selectable<EventsTable>;
+export type EventDelivery = Selectable<EventDeliveriesTable>;

@@ -12,11 +12,21 @@ import { NetworkManager } from "./network/index.js";
 import { GvisorRuntime } from "./runtime/gvisor/gvisor-runtime.js";
 import { choosePlatform } from "./runtime/gvisor/platform.js";
 import { createAgentServer, type AgentServer } from "./server.js";
+import { hostSpecs, register } from "./fleet/control-plane-client.js";
+import { credentialsPath, loadCredentials, saveCredentials } from "./fleet/credentials.js";
+import { startHeartbeats, type HeartbeatLoop } from "./fleet/heartbeats.js";
+import type { HostStats } from "./capsules/types.js";
 
 export interface Agent {
   manager: CapsuleManager;
   server: AgentServer;
   port: number;
+  /** The address it listens on. */
+  host: string;
+  /** Set when the agent belongs to a fleet (registered with a control plane). */
+  hostId: string | undefined;
+  /** Heartbeats to the control plane (registered agents only). */
+  heartbeats: HeartbeatLoop | undefined;
   /**
    * Stops serving; capsules keep running (the next agent re-adopts them). Builds are
    * canceled and warm pools drained: the agent's own capsules do not outlive it.
@@ -28,7 +38,15 @@ export interface Agent {
  * Wires the host agent: images → runtime (platform measured once) → network → capsule
  * manager (re-adopts capsules of a previous run) → metrics sampler → RPC server.
  */
-export async function startAgent(config: AgentConfig, log: Logger, options: { progress?: boolean } = {}): Promise<Agent> {
+export async function startAgent(
+  config: AgentConfig,
+  log: Logger,
+  options: {
+    progress?: boolean;
+    /** The control plane deleted this host (its credentials are already forgotten): stop the process. */
+    onDeleted?: () => void;
+  } = {},
+): Promise<Agent> {
   await mkdir(config.wrennDir, { recursive: true, mode: 0o700 });
   const images = new ImageStore({ wrennDir: config.wrennDir, mirror: config.debianMirror, envdBundle: config.envdBundle, log });
   for (const name of config.prebuild) {
@@ -83,13 +101,47 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
   const builder = new TemplateBuilder(manager, { wrennDir: config.wrennDir, log });
   await builder.start();
 
-  const server = createAgentServer({ capsules: manager, metrics, builds: builder, pools: manager });
-  const port = await server.listen(config.port, config.host);
+  // A fleet member: registers once (token → credentials under <data-dir>/host/), then serves mTLS.
+  let credentials = await loadCredentials(config.wrennDir);
+  if (config.registrationToken) {
+    if (credentials) throw new Error(`this agent is already registered as host ${credentials.host_id}; remove ${credentialsPath(config.wrennDir)} to register again`);
+    const specs = await hostSpecs(config.wrennDir, config.offer);
+    credentials = await register(config.controlPlaneUrl!, config.registrationToken, config.address!, specs);
+    await saveCredentials(config.wrennDir, credentials);
+    log.info("registered with the control plane", { hostId: credentials.host_id, controlPlane: credentials.control_plane_url, address: credentials.address, ...specs });
+  }
+  const tls = credentials ? { certPem: credentials.cert_pem, keyPem: credentials.key_pem, caCertPem: credentials.ca_cert_pem } : undefined;
+  const server = createAgentServer({ capsules: manager, metrics, builds: builder, pools: manager, ...(tls ? { tls } : {}) });
+  const [listenHost, listenPort] = credentials && !config.listenExplicit ? splitAddress(credentials.address) : [config.host, config.port];
+  const port = await server.listen(listenPort, listenHost);
+  const heartbeats = credentials
+    ? startHeartbeats({
+        wrennDir: config.wrennDir,
+        credentials,
+        intervalMs: config.heartbeatIntervalSec * 1000,
+        stats: async () => heartbeatBody(await manager.hostStats()),
+        onCertificate: (next) => server.updateTls({ certPem: next.cert_pem, keyPem: next.key_pem, caCertPem: next.ca_cert_pem }),
+        // A deleted host's capsules are nobody's: destroy them (the control plane tried
+        // too, but may not have reached this agent), then ask to be stopped.
+        onDeleted: () => {
+          void manager
+            .terminate(false)
+            .catch((err: unknown) => log.error("could not destroy every capsule of this deleted host", { error: (err as Error).message }))
+            .finally(() => options.onDeleted?.());
+        },
+        log,
+      })
+    : undefined;
+  void heartbeats?.beat();
   return {
     manager,
     server,
     port,
+    host: listenHost,
+    hostId: credentials?.host_id,
+    heartbeats,
     async stop() {
+      await heartbeats?.stop();
       sampler.stop();
       await builder.stop();
       await manager.shutdown();
@@ -97,5 +149,27 @@ export async function startAgent(config: AgentConfig, log: Logger, options: { pr
       // Capsules keep running; only the warm pool of spare namespaces goes.
       await network.shutdown({ removeGlobal: false });
     },
+  };
+}
+
+/** `10.0.0.5:9726` → ["10.0.0.5", 9726]; `[fd00::1]:9726` → ["fd00::1", 9726]. */
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(":");
+  return [address.slice(0, at).replace(/^\[(.*)\]$/, "$1"), Number(address.slice(at + 1))];
+}
+
+/** Host stats as the control plane's heartbeat body. */
+function heartbeatBody(stats: HostStats): Record<string, unknown> {
+  const mb = 1024 * 1024;
+  return {
+    cpu_percent: stats.cpuCores > 0 ? Math.min(100, Math.round((stats.load1m / stats.cpuCores) * 100)) : 0,
+    memory_total_mb: Math.floor(stats.memoryTotalBytes / mb),
+    memory_used_mb: Math.floor((stats.memoryTotalBytes - stats.memoryAvailableBytes) / mb),
+    disk_total_gb: Math.floor(stats.diskTotalBytes / 1024 / mb),
+    disk_free_gb: Math.floor(stats.diskAvailableBytes / 1024 / mb),
+    capsules_running: stats.capsulesRunning,
+    capsules_paused: stats.capsulesPaused,
+    load_1m: stats.load1m,
+    agent_version: stats.agentVersion,
   };
 }

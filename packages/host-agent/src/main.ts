@@ -17,9 +17,12 @@ if (process.getuid?.() !== 0) {
 }
 
 try {
-  const agent = await startAgent(config, log, { progress: process.stderr.isTTY });
+  const agent = await startAgent(config, log, {
+    progress: process.stderr.isTTY,
+    onDeleted: () => void agent.stop().finally(() => process.exit(0)),
+  });
   // The line tests and supervisors wait for; keep its shape stable.
-  log.info("agent listening", { port: agent.port, host: config.host, dataDir: config.wrennDir, pid: process.pid });
+  log.info("agent listening", { port: agent.port, host: agent.host, dataDir: config.wrennDir, pid: process.pid, ...(agent.hostId ? { hostId: agent.hostId } : {}) });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       log.info("agent stopping; capsules keep running", { signal });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { WrennError } from "@wrenn/core";
@@ -28,7 +29,10 @@ export interface AgentServerOptions {
   builds?: TemplateBuildService;
   /** Warm pools; without them SetWarmPool and ListWarmPools answer Unimplemented. */
   pools?: WarmPoolService;
-  /** The seam for mTLS; not implemented yet, so passing it fails loudly. */
+  /**
+   * Serve mTLS: only clients with a certificate from this CA naming the control plane
+   * (OU=wrenn-control-plane) get in. Without it: cleartext (a static agent on a trusted link).
+   */
   tls?: AgentTlsOptions;
 }
 
@@ -43,7 +47,23 @@ export interface AgentServer {
    * connection to the capsule at all.
    */
   disconnectCapsule(capsuleId: string): void;
+  /** Renewed certificates, for new connections (no restart). */
+  updateTls(tls: AgentTlsOptions): void;
   close(): Promise<void>;
+}
+
+/** The organisational unit the control plane's client certificates carry. */
+export const CONTROL_PLANE_OU = "wrenn-control-plane";
+
+function tlsContext(tls: AgentTlsOptions) {
+  return { cert: tls.certPem, key: tls.keyPem, ca: [tls.caCertPem] };
+}
+
+/** The verified peer is the control plane (not, say, another agent with a certificate from the same CA). */
+function isControlPlane(socket: TLSSocket): boolean {
+  if (!socket.authorized) return false;
+  const ou = socket.getPeerCertificate().subject?.OU;
+  return Array.isArray(ou) ? ou.includes(CONTROL_PLANE_OU) : ou === CONTROL_PLANE_OU;
 }
 
 type Request = IncomingMessage | Http2ServerRequest;
@@ -58,9 +78,6 @@ const FRAMING_BYTES = 1 << 20;
  * (Prometheus) and the port proxy under `/proxy/`.
  */
 export function createAgentServer(options: AgentServerOptions): AgentServer {
-  if (options.tls) {
-    throw new WrennError("invalid_request", "mTLS is not implemented in the host agent yet: start it without tls (trusted network only)");
-  }
   const metrics = options.metrics ?? new AgentMetrics();
   const limits = { ...defaultRpcLimits, ...options.limits };
   const proxy = new PortProxy(options.capsules);
@@ -99,6 +116,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     },
     // Bulk uploads (WriteFileStream) stall on 64 KiB windows; give each stream room.
     http2: { settings: { initialWindowSize: 4 << 20 } },
+    ...(options.tls ? { tls: { options: { ...tlsContext(options.tls), requestCert: true, rejectUnauthorized: true }, accept: isControlPlane } } : {}),
   });
 
   return {
@@ -114,6 +132,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       });
     },
     disconnectCapsule: (capsuleId) => proxy.disconnect(capsuleId),
+    updateTls: (tls) => server.setSecureContext(tlsContext(tls)),
     close() {
       proxy.close();
       return new Promise<void>((resolve) => {

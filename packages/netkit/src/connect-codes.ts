@@ -9,6 +9,8 @@ export const wrennToConnectCode: Record<ErrorCode, Code> = {
   not_found: Code.NotFound,
   conflict: Code.AlreadyExists,
   invalid_state: Code.FailedPrecondition,
+  host_has_capsules: Code.FailedPrecondition,
+  team_has_capsules: Code.FailedPrecondition,
   too_large: Code.ResourceExhausted,
   rate_limited: Code.ResourceExhausted,
   internal_error: Code.Internal,

@@ -7,6 +7,7 @@ import {
   type ServerOptions as Http2ServerOptions,
 } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket, type TlsOptions } from "node:tls";
 import type { Duplex } from "node:stream";
 
 export type DualProtocolHandler = (
@@ -19,11 +20,18 @@ export interface DualProtocolServerOptions {
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Options for the HTTP/2 side, e.g. larger flow-control windows. */
   http2?: Http2ServerOptions;
+  /**
+   * Serve TLS instead of cleartext (ALPN picks h2 or http/1.1). `accept` sees each
+   * handshaken socket first, e.g. to check who the verified client certificate names.
+   */
+  tls?: { options: TlsOptions; accept?: (socket: TLSSocket) => boolean };
 }
 
 export interface DualProtocolServer extends Server {
   /** Ends every open connection now; `close()` alone waits for idle keep-alives to time out. */
   closeAllConnections(): void;
+  /** New certificates for new connections (TLS only); open ones keep theirs. */
+  setSecureContext(options: SecureContextOptions): void;
 }
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
@@ -54,11 +62,44 @@ export function createDualProtocolServer(handler: DualProtocolHandler, options: 
     target.emit("connection", socket);
   };
 
-  // Nagle would hold back small stream messages (a start or end event) for a delayed ACK.
-  const server = createNetServer({ noDelay: true }, (socket) => {
+  const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
+  };
+  const finish = (server: Server, setSecureContext: (options: SecureContextOptions) => void): DualProtocolServer => {
+    server.on("close", () => {
+      http1.closeAllConnections();
+      http2.close();
+    });
+    return Object.assign(server, {
+      closeAllConnections(): void {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      },
+      setSecureContext,
+    });
+  };
+
+  if (options.tls) {
+    const { accept } = options.tls;
+    const server = createTlsServer({ ...options.tls.options, ALPNProtocols: ["h2", "http/1.1"], noDelay: true }, (socket) => {
+      track(socket);
+      if (accept && !accept(socket)) {
+        socket.destroy();
+        return;
+      }
+      (socket.alpnProtocol === "h2" ? http2 : http1).emit("connection", socket);
+    });
+    // Failed handshakes (wrong CA, no certificate) only concern that client.
+    server.on("tlsClientError", () => {});
+    const setContext = server.setSecureContext.bind(server);
+    return finish(server, setContext);
+  }
+
+  // Nagle would hold back small stream messages (a start or end event) for a delayed ACK.
+  const server = createNetServer({ noDelay: true }, (socket) => {
+    track(socket);
     let head = Buffer.alloc(0);
     const onReadable = (): void => {
       let chunk: Buffer | null;
@@ -71,14 +112,7 @@ export function createDualProtocolServer(handler: DualProtocolHandler, options: 
     };
     socket.on("readable", onReadable);
   });
-  server.on("close", () => {
-    http1.closeAllConnections();
-    http2.close();
-  });
-  return Object.assign(server, {
-    closeAllConnections(): void {
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-    },
+  return finish(server, () => {
+    throw new Error("setSecureContext needs a TLS server");
   });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, symlinkSync, existsSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "@connectrpc/connect";
@@ -38,14 +38,22 @@ export interface RunningAgent {
  * Starts a real `wrenn-agent` from source as root with its own data directory. Images are
  * shared across test agents (built once, guarded by the image store's lock files).
  */
-export async function startAgentProcess(options: { dataDir: string; env?: NodeJS.ProcessEnv; port?: number }): Promise<RunningAgent> {
+export async function startAgentProcess(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  /** Run inside this network namespace (a test "host" with its own address); mounts stay shared. */
+  netns?: string;
+  /** More arguments, e.g. `--register <token> --address …`; with them `--port` is not passed. */
+  args?: string[];
+}): Promise<RunningAgent> {
   linkSharedImages(options.dataDir);
-  const child = spawn(
-    process.execPath,
-    ["--conditions=wrenn-source", "--import", "tsx", "packages/host-agent/src/main.ts", "--port", String(options.port ?? 0), "--data-dir", options.dataDir],
-    { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const node = [process.execPath, "--conditions=wrenn-source", "--import", "tsx", "packages/host-agent/src/main.ts", "--data-dir", options.dataDir];
+  const args = options.args ?? ["--port", String(options.port ?? 0)];
+  const [command, ...rest] = options.netns ? ["nsenter", `--net=/var/run/netns/${options.netns}`, "--", ...node, ...args] : [...node, ...args];
+  const child = spawn(command!, rest, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: string[] = [];
+  let host = "127.0.0.1";
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stderr! });
     const onExit = (code: number | null): void => reject(new Error(`agent exited with ${code} before listening:\n${logs.slice(-30).join("\n")}`));
@@ -54,11 +62,13 @@ export async function startAgentProcess(options: { dataDir: string; env?: NodeJS
       logs.push(line);
       if (line.includes('"agent listening"')) {
         child.off("exit", onExit);
-        resolve((JSON.parse(line) as { port: number }).port);
+        const listening = JSON.parse(line) as { port: number; host?: string };
+        if (listening.host && listening.host !== "0.0.0.0") host = listening.host;
+        resolve(listening.port);
       }
     });
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const transport = createConnectTransport({ baseUrl: url, httpVersion: "2" });
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -91,7 +101,9 @@ export async function destroyAllAndStop(agent: RunningAgent): Promise<void> {
  * What a killed earlier run left in an agent data directory (capsules, and their mounts)
  * is destroyed by an agent started on it, so the directory can then be removed safely.
  */
-export async function destroyLeftovers(dataDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function destroyLeftovers(dataDir: string, env: NodeJS.ProcessEnv, where?: { netns: string; host: string }): Promise<void> {
   if (!existsSync(`${dataDir}/capsules`)) return;
-  await destroyAllAndStop(await startAgentProcess({ dataDir, env }));
+  // A registered agent would serve mTLS; the leftovers are destroyed by a plain one.
+  rmSync(`${dataDir}/host/credentials.json`, { force: true });
+  await destroyAllAndStop(await startAgentProcess({ dataDir, env, ...(where ? { netns: where.netns, args: ["--host", where.host, "--port", "0"] } : {}) }));
 }

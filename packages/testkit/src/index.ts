@@ -4,3 +4,5 @@ export * from "./host-resources.js";
 export * from "./postgres.js";
 export * from "./db-backends.js";
 export * from "./own-network.js";
+export * from "./run-command.js";
+export * from "./test-hosts.js";

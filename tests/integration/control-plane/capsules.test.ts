@@ -63,7 +63,7 @@ describe.each(dbBackends)("capsule REST API on %s", (backend) => {
         vcpus: 1,
         memory_mb: 512,
         timeout_sec: 600,
-        host_id: stack.cp.deps.agent.hostId,
+        host_id: stack.cp.staticHostId!,
         metadata: { owner: "lifecycle", backend },
       });
       expect(capsule.id).toMatch(/^cl-[0-9a-z]{25}$/);

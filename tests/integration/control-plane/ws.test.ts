@@ -101,7 +101,7 @@ describe.each(dbBackends)("WebSocket auth and isolation on %s", (backend) => {
     await insertCapsule(stack.cp.deps.db, {
       id: stopped,
       team_id: stack.account.teamId,
-      host_id: stack.cp.deps.agent.hostId,
+      host_id: stack.cp.staticHostId!,
       template: "minimal",
       status: "stopped",
       vcpus: 1,

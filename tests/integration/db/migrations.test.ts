@@ -12,8 +12,11 @@ const schemaTables = [
   "audit_logs",
   "capsule_metric_points",
   "capsules",
+  "channels",
   "daily_usage",
   "email_outbox",
+  "event_deliveries",
+  "events",
   "hosts",
   "one_time_tokens",
   "schema_migrations",
@@ -24,6 +27,7 @@ const schemaTables = [
   "templates",
   "users",
   "users_teams",
+  "worker_leases",
 ];
 
 describe.each(dbBackends)("migrations on %s", (kind) => {

@@ -19,7 +19,7 @@ function untilSignal(stop: () => Promise<void>): Promise<void> {
 export async function runControlPlane(): Promise<void> {
   const config = loadConfig();
   const cp = await startControlPlane(config);
-  process.stdout.write(`wrenn control plane listening on ${cp.url} (database: ${cp.database.kind}, agent: ${config.agentUrl})\n`);
+  process.stdout.write(`wrenn control plane listening on ${cp.url} (database: ${cp.database.kind}, ${config.agentUrl ? `static agent: ${config.agentUrl}` : "agents register with wrenn agent --register"})\n`);
   await untilSignal(() => cp.close());
 }
 
@@ -27,7 +27,10 @@ export async function runControlPlane(): Promise<void> {
 export async function runAgent(args: string[]): Promise<void> {
   const config = parseAgentConfig(args);
   assertPrerequisites(config.runsc);
-  const agent = await startAgent(config, stderrJsonLogger(), { progress: true });
-  process.stdout.write(`wrenn host agent listening on ${config.host}:${agent.port} (data: ${config.wrennDir})\n`);
-  await untilSignal(() => agent.stop());
+  let deleted: () => void = () => {};
+  const removed = new Promise<void>((resolve) => (deleted = resolve));
+  const agent = await startAgent(config, stderrJsonLogger(), { progress: true, onDeleted: () => deleted() });
+  const fleet = agent.hostId ? `, host ${agent.hostId}, mTLS` : "";
+  process.stdout.write(`wrenn host agent listening on port ${agent.port} (data: ${config.wrennDir}${fleet})\n`);
+  await Promise.race([untilSignal(() => agent.stop()), removed.then(() => agent.stop())]);
 }

@@ -109,7 +109,7 @@ async function resumeCapsules(cp: RunningControlPlane, dataDir: string): Promise
   let resumed = 0;
   for (const id of ids) {
     try {
-      const res = await cp.deps.agent.client.resumeCapsule({ capsuleId: id });
+      const res = await (await cp.deps.fleet.capsuleAgent(id)).client.resumeCapsule({ capsuleId: id });
       await updateCapsule(cp.deps.db, id, { status: "running", paused_at: null, last_active_at: new Date(), envd_version: res.capsule?.envdVersion ?? "" });
       resumed++;
     } catch (err) {
@@ -131,12 +131,12 @@ async function shutdown(parts: {
   const { cp, agent, database, lock, dataDir } = parts;
   try {
     if (cp && parts.pause) {
-      const running = await cp.deps.db.selectFrom("capsules").select("id").where("status", "=", "running").where("host_id", "=", cp.deps.agent.hostId).execute();
+      const running = await cp.deps.db.selectFrom("capsules").select("id").where("status", "=", "running").where("host_id", "=", cp.staticHostId!).execute();
       const paused: string[] = [];
       await Promise.all(
         running.map(async ({ id }) => {
           try {
-            await cp.deps.agent.client.pauseCapsule({ capsuleId: id });
+            await (await cp.deps.fleet.capsuleAgent(id)).client.pauseCapsule({ capsuleId: id });
             await updateCapsule(cp.deps.db, id, { status: "paused", paused_at: new Date() });
             paused.push(id);
           } catch (err) {

@@ -4,15 +4,36 @@ import { HostAgentService } from "@wrenn/proto/hostagent/v1";
 
 export type AgentClient = Client<typeof HostAgentService>;
 
+/** The control plane's client certificate and the CA both sides trust (mTLS to registered agents). */
+export interface AgentTls {
+  caCertPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
 /** The control plane's handle on one host agent: its RPC client and its base URL (for the port proxy). */
 export interface AgentHandle {
   hostId: string;
   url: string;
   client: AgentClient;
+  /** Set for registered agents, reached over mTLS. */
+  tls?: AgentTls;
 }
 
-/** HTTP/2 (h2c) so client-streaming uploads work; the agent's port sniffs the protocol. */
-export function connectAgent(hostId: string, url: string): AgentHandle {
-  const transport = createConnectTransport({ baseUrl: url, httpVersion: "2", pingIntervalMs: 15_000 });
-  return { hostId, url, client: createClient(HostAgentService, transport) };
+/**
+ * HTTP/2 so client-streaming uploads work: cleartext (h2c) to a static agent on a trusted
+ * link, TLS with the control plane's client certificate to a registered one (`https://`).
+ */
+export function connectAgent(hostId: string, url: string, tls?: AgentTls): AgentHandle {
+  const secure = url.startsWith("https://");
+  if (secure && !tls) throw new Error(`agent ${hostId} at ${url} needs the control plane's client certificate`);
+  const transport = createConnectTransport({
+    baseUrl: url,
+    httpVersion: "2",
+    pingIntervalMs: 15_000,
+    // Handles are replaced when certificates rotate; idle sessions of old ones must go.
+    idleConnectionTimeoutMs: 60_000,
+    ...(secure && tls ? { nodeOptions: { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem } } : {}),
+  });
+  return { hostId, url, client: createClient(HostAgentService, transport), ...(secure && tls ? { tls } : {}) };
 }

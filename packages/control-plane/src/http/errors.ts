@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
 /** A host agent's ConnectError as the public error it means. */
@@ -51,7 +51,7 @@ export function toWrennError(err: unknown): WrennError {
 }
 
 export function errorBody(err: WrennError): ErrorBody {
-  return { error: { code: err.code, message: err.message } };
+  return err.toJSON();
 }
 
 /** Installs the uniform error shape for thrown errors and unknown routes. */

@@ -1,4 +1,5 @@
-import { Agent, STATUS_CODES, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent, STATUS_CODES, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from "node:http";
+import { Agent as TlsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -43,18 +44,29 @@ export class PortForwarder {
   private readonly host: string;
   private readonly port: number;
   /** Keeps connections to the agent alive between requests. */
-  private readonly keepAlive = new Agent({ keepAlive: true, maxFreeSockets: 16 });
+  private readonly keepAlive: Agent;
   private readonly tunnels = new Set<Duplex>();
+  private readonly tls: { ca: string; cert: string; key: string } | undefined;
 
-  /** `agentUrl` is the agent's plain-HTTP base URL (its port serves the proxy next to the RPC). */
-  constructor(agentUrl: string) {
+  /**
+   * `agentUrl` is the agent's base URL (its port serves the proxy next to the RPC): plain
+   * HTTP for a static agent, HTTPS with the control plane's client certificate (`tls`) for
+   * a registered one.
+   */
+  constructor(agentUrl: string, tls?: { caCertPem: string; certPem: string; keyPem: string }) {
     const url = new URL(agentUrl);
     this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    this.port = Number(url.port || 80);
+    this.tls = url.protocol === "https:" && tls ? { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem } : undefined;
+    this.port = Number(url.port || (this.tls ? 443 : 80));
+    this.keepAlive = this.tls ? new TlsAgent({ keepAlive: true, maxFreeSockets: 16, ...this.tls }) : new Agent({ keepAlive: true, maxFreeSockets: 16 });
+  }
+
+  private request(options: RequestOptions) {
+    return this.tls ? httpsRequest({ ...options, ...(options.agent === false ? this.tls : {}) }) : httpRequest(options);
   }
 
   async forward(request: FastifyRequest, reply: FastifyReply, target: PortTarget): Promise<FastifyReply> {
-    const upstream = httpRequest({
+    const upstream = this.request({
       host: this.host,
       port: this.port,
       method: request.method,
@@ -90,7 +102,7 @@ export class PortForwarder {
     const socket = request.raw.socket;
     const head = upgradeHead(request.raw);
     void reply.hijack();
-    const upstream = httpRequest({
+    const upstream = this.request({
       host: this.host,
       port: this.port,
       method: request.method,

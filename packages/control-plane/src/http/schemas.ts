@@ -7,6 +7,7 @@ export const ErrorSchema = z
     error: z.object({
       code: z.string().meta({ description: "snake_case machine code, e.g. not_found" }),
       message: z.string().meta({ description: "what went wrong and what to do" }),
+      details: z.record(z.string(), z.unknown()).optional().meta({ description: "machine-readable particulars, e.g. capsule_ids for host_has_capsules" }),
     }),
   })
   .meta({ id: "Error", example: { error: { code: "not_found", message: "capsule cl-0123456789abcdefghijklmno not found" } } });

@@ -86,7 +86,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
       checkDeclaredLength(request);
       const file = await multipartUpload(request, request.query);
       const data = await bufferUpload(file.file);
-      await deps.agent.client.writeFile({ capsuleId: capsule.id, path: file.path, user: file.user, data }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS });
+      await (await deps.fleet.capsuleAgent(capsule)).client.writeFile({ capsuleId: capsule.id, path: file.path, user: file.user, data }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS });
       return reply.code(204).send();
     },
   );
@@ -97,7 +97,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { path, user = "" } = request.body;
-      const { data } = await deps.agent.client.readFile({ capsuleId: capsule.id, path, user }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS }).catch((err: unknown) => {
+      const { data } = await (await deps.fleet.capsuleAgent(capsule)).client.readFile({ capsuleId: capsule.id, path, user }, { signal: clientGone(reply), timeoutMs: TRANSFER_TIMEOUT_MS }).catch((err: unknown) => {
         throw publicTooLarge(err, "the file");
       });
       return reply.type("application/octet-stream").send(bytes(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
@@ -137,7 +137,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { path, depth, user = "" } = request.body;
-      const { entries } = await deps.agent.client.listDir({ capsuleId: capsule.id, path, depth, user }, quick);
+      const { entries } = await (await deps.fleet.capsuleAgent(capsule)).client.listDir({ capsuleId: capsule.id, path, depth, user }, quick);
       return { entries: entries.map(entryJson) };
     },
   );
@@ -147,7 +147,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     { preHandler: guard(deps), schema: { tags, summary: "Describe a file or directory", params: CapsuleParams, body: PathBody, response: { 200: Entry, ...errorResponses(404, 409, 502, 504) } } },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      const { entry } = await deps.agent.client.stat({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
+      const { entry } = await (await deps.fleet.capsuleAgent(capsule)).client.stat({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return entryJson(entry);
     },
   );
@@ -160,7 +160,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      const { entry } = await deps.agent.client.makeDir({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
+      const { entry } = await (await deps.fleet.capsuleAgent(capsule)).client.makeDir({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return entryJson(entry);
     },
   );
@@ -171,7 +171,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const { source, destination, user = "" } = request.body;
-      const { entry } = await deps.agent.client.move({ capsuleId: capsule.id, source, destination, user }, quick);
+      const { entry } = await (await deps.fleet.capsuleAgent(capsule)).client.move({ capsuleId: capsule.id, source, destination, user }, quick);
       return entryJson(entry);
     },
   );
@@ -181,7 +181,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
     { preHandler: guard(deps), schema: { tags, summary: "Remove a file or a directory with its contents", params: CapsuleParams, body: PathBody, response: { 204: NoContent, ...errorResponses(404, 409, 502, 504) } } },
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      await deps.agent.client.removePath({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
+      await (await deps.fleet.capsuleAgent(capsule)).client.removePath({ capsuleId: capsule.id, path: request.body.path, user: request.body.user ?? "" }, quick);
       return reply.code(204).send();
     },
   );

@@ -16,6 +16,9 @@ import { streamRoutes } from "./ws-streams.js";
 import { ptyRoutes } from "./ws-pty.js";
 import { portRoutes } from "./ports.js";
 import { buildRoutes } from "./builds.js";
+import { hostRoutes } from "./hosts.js";
+import { channelRoutes } from "./channels.js";
+import { adminRoutes } from "./admin.js";
 
 /** Every route module, each `(app, deps) => void`, registered under its own prefix. */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -37,6 +40,9 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
       ptyRoutes(v1, deps);
       portRoutes(v1, deps);
       buildRoutes(v1, deps);
+      hostRoutes(v1, deps);
+      channelRoutes(v1, deps);
+      adminRoutes(v1, deps);
     },
     { prefix: "/v1" },
   );

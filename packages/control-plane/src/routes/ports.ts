@@ -5,6 +5,7 @@ import { z } from "zod";
 import { authenticateToken, credentialFromHeaders } from "../auth/context.js";
 import type { Deps } from "../deps.js";
 import { checkHostPortAccess, hostPortOf } from "../http/host-ports.js";
+import type { AgentHandle } from "../agent/client.js";
 import { PortForwarder, type PortTarget } from "../http/port-proxy.js";
 import { CapsuleParams, errorResponses } from "../http/schemas.js";
 import { loadRunningCapsule } from "../services/capsule-access.js";
@@ -50,7 +51,17 @@ function splitPath(rawUrl: string): { prefix: string; path: string } {
  * capsule's `public_ports` setting (see http/host-ports.ts).
  */
 export function portRoutes(app: FastifyInstance, deps: Deps): void {
-  const forwarder = new PortForwarder(deps.agent.url);
+  // One forwarder (and its kept-alive connections) per agent handle; handles change when certificates rotate.
+  const forwarders = new Map<string, { handle: AgentHandle; forwarder: PortForwarder }>();
+  const forwarderFor = async (capsuleId: string): Promise<PortForwarder> => {
+    const handle = await deps.fleet.capsuleAgent(capsuleId);
+    const known = forwarders.get(handle.hostId);
+    if (known?.handle === handle) return known.forwarder;
+    // An old forwarder is left to its open tunnels; its idle connections time out.
+    const forwarder = new PortForwarder(handle.url, handle.tls);
+    forwarders.set(handle.hostId, { handle, forwarder });
+    return forwarder;
+  };
 
   async function targetOf(request: FastifyRequest, params: z.output<typeof PortParams>): Promise<PortTarget> {
     const { id } = params;
@@ -71,7 +82,9 @@ export function portRoutes(app: FastifyInstance, deps: Deps): void {
     // Bodies belong to the service in the capsule: leave them unread and stream them on.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
-    scope.addHook("preClose", async () => forwarder.close());
+    scope.addHook("preClose", async () => {
+      for (const { forwarder } of forwarders.values()) forwarder.close();
+    });
 
     const r = scope.withTypeProvider<ZodTypeProvider>();
     for (const url of ["/capsules/:id/ports/:port", "/capsules/:id/ports/:port/*"]) {
@@ -90,9 +103,15 @@ export function portRoutes(app: FastifyInstance, deps: Deps): void {
         },
         // WebSocket upgrades are tunnelled here, before @fastify/websocket's route wrapper would accept them itself.
         preHandler: async (request, reply) => {
-          if (request.ws) forwarder.tunnel(request, reply, await targetOf(request, request.params));
+          if (request.ws) {
+            const target = await targetOf(request, request.params);
+            (await forwarderFor(target.capsuleId)).tunnel(request, reply, target);
+          }
         },
-        handler: async (request, reply) => forwarder.forward(request, reply, await targetOf(request, request.params)),
+        handler: async (request, reply) => {
+          const target = await targetOf(request, request.params);
+          return (await forwarderFor(target.capsuleId)).forward(request, reply, target);
+        },
       });
     }
   });

@@ -66,7 +66,7 @@ export function processRoutes(app: FastifyInstance, deps: Deps): void {
     { preHandler: guard(deps), schema: { tags, summary: "List the processes started through the API", params: CapsuleParams, response: { 200: ProcessList, ...errorResponses(404, 409, 502) } } },
     async (request) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
-      const { processes } = await deps.agent.client.listProcesses({ capsuleId: capsule.id });
+      const { processes } = await (await deps.fleet.capsuleAgent(capsule)).client.listProcesses({ capsuleId: capsule.id });
       return processes.map((p) => ({ pid: p.pid, tag: p.tag || null, cmd: p.cmd, args: p.args, cwd: p.cwd, pty: p.pty }));
     },
   );
@@ -80,7 +80,7 @@ export function processRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const capsule = await loadRunningCapsule(deps, authOf(request), request.params.id);
       const signal = request.query.signal === "SIGKILL" ? Signal.SIGKILL : Signal.SIGTERM;
-      await deps.agent.client.killProcess({ capsuleId: capsule.id, process: selectorOf(request.params.process), signal });
+      await (await deps.fleet.capsuleAgent(capsule)).client.killProcess({ capsuleId: capsule.id, process: selectorOf(request.params.process), signal });
       return reply.code(204).send();
     },
   );
@@ -96,7 +96,7 @@ export function processRoutes(app: FastifyInstance, deps: Deps): void {
       const { data, encoding, close } = request.body;
       const bytes = stdinBytes(data, encoding);
       if (bytes.length === 0 && !close) throw new WrennError("invalid_request", "pass data to write, close: true to close stdin, or both");
-      await deps.agent.client.sendProcessInput({ capsuleId: capsule.id, process: selectorOf(request.params.process), data: bytes, close });
+      await (await deps.fleet.capsuleAgent(capsule)).client.sendProcessInput({ capsuleId: capsule.id, process: selectorOf(request.params.process), data: bytes, close });
       return reply.code(204).send();
     },
   );

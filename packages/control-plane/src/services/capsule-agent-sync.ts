@@ -60,7 +60,7 @@ export const isAgentInvalidState = (err: unknown): boolean => err instanceof Con
  * when nothing could be learned.
  */
 export async function syncCapsuleFromAgent(deps: Deps, capsule: Capsule): Promise<Capsule | undefined> {
-  const { capsules } = await deps.agent.client.listCapsules({});
+  const { capsules } = await (await deps.fleet.capsuleAgent(capsule)).client.listCapsules({});
   const info = capsules.find((c) => c.capsuleId === capsule.id);
   if (!info) return transitionCapsule(deps.db, capsule.id, [capsule.status], { ...statusPatch("stopped", undefined), error: DISAPPEARED });
   const status = dbStatusOf(info.status);

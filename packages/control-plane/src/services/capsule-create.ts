@@ -3,7 +3,9 @@ import { insertAudit, insertCapsule, transitionCapsule, type Capsule } from "@wr
 import { EgressMode } from "@wrenn/proto/hostagent/v1";
 import type { FastifyBaseLogger } from "fastify";
 import { actorOf, type AuthContext } from "../auth/context.js";
+import type { AgentHandle } from "../agent/client.js";
 import type { Deps } from "../deps.js";
+import { emitEvent } from "./events.js";
 import { toWrennError } from "../http/errors.js";
 import { agentFacts, isAgentNotFound } from "./capsule-agent-sync.js";
 import { resolveTemplate, unknownTemplate } from "./capsule-templates.js";
@@ -43,11 +45,12 @@ const egressModes: Record<NetworkInput["egress"], EgressMode> = {
  */
 export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger): Promise<Capsule> {
   const template = await resolveTemplate(deps, auth.teamId, input.template);
+  const agent = await deps.fleet.place({ teamId: auth.teamId, vcpus: input.vcpus, memoryMb: input.memory_mb, diskMb: DEFAULT_DISK_MB, hostId: template.row?.host_id ?? null });
   const id = newId("capsule");
   await insertCapsule(deps.db, {
     id,
     team_id: auth.teamId,
-    host_id: deps.agent.hostId,
+    host_id: agent.hostId,
     template: template.name,
     status: "pending",
     vcpus: input.vcpus,
@@ -60,7 +63,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     created_by: auth.userId ?? auth.apiKeyId,
   });
   try {
-    const { capsule: info } = await deps.agent.client.createCapsule({
+    const { capsule: info } = await agent.client.createCapsule({
       capsuleId: id,
       template: template.agentName,
       vcpus: input.vcpus,
@@ -72,7 +75,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
       network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
     });
     if (!info) throw new WrennError("agent_error", "the host agent created the capsule but did not describe it");
-    const row = await transitionCapsule(deps.db, id, ["pending"], { ...agentFacts(info), status: "running", host_id: deps.agent.hostId });
+    const row = await transitionCapsule(deps.db, id, ["pending"], { ...agentFacts(info), status: "running", host_id: agent.hostId });
     if (!row) throw new WrennError("conflict", `capsule ${id} was destroyed while it was being created`);
     await insertAudit(deps.db, {
       teamId: auth.teamId,
@@ -80,21 +83,23 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
       action: "capsule.create",
       resourceType: "capsule",
       resourceId: id,
-      metadata: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb },
+      metadata: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb, host_id: agent.hostId },
     });
+    await emitEvent(deps, { type: "capsule.created", teamId: auth.teamId, resourceId: id, data: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb } });
+    await emitEvent(deps, { type: "capsule.running", teamId: auth.teamId, resourceId: id, data: { template: template.name } });
     return row;
   } catch (err) {
     const public_ = isAgentNotFound(err) ? await unknownTemplate(deps, auth.teamId, template.name) : toWrennError(err);
-    await failCreate(deps, auth, id, public_, log);
+    await failCreate(deps, auth, agent, id, public_, log);
     throw public_;
   }
 }
 
 /** Marks a failed create and makes sure the agent holds nothing for it. */
-async function failCreate(deps: Deps, auth: AuthContext, id: string, err: WrennError, log: FastifyBaseLogger): Promise<void> {
-  log.warn({ capsuleId: id, code: err.code, err: err.cause ?? err }, "capsule create failed");
+async function failCreate(deps: Deps, auth: AuthContext, agent: AgentHandle, id: string, err: WrennError, log: FastifyBaseLogger): Promise<void> {
+  log.warn({ capsuleId: id, hostId: agent.hostId, code: err.code, err: err.cause ?? err }, "capsule create failed");
   try {
-    await deps.agent.client.destroyCapsule({ capsuleId: id });
+    await agent.client.destroyCapsule({ capsuleId: id });
   } catch (destroyErr) {
     if (!isAgentNotFound(destroyErr)) log.error({ capsuleId: id, err: destroyErr }, "could not destroy a capsule whose create failed");
   }

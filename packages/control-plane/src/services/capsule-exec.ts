@@ -42,7 +42,7 @@ export function clientGone(reply: FastifyReply): AbortSignal {
 /** Runs a command in the foreground; output is UTF-8 when both streams are, else both base64. */
 export async function execForeground(deps: Deps, capsuleId: string, input: ExecInput, signal: AbortSignal): Promise<ExecResult> {
   const { cmd, args } = commandLine(input.cmd, input.args);
-  const res = await deps.agent.client.exec(
+  const res = await (await deps.fleet.capsuleAgent(capsuleId)).client.exec(
     {
       capsuleId,
       cmd,
@@ -77,7 +77,7 @@ export async function execBackground(
   input: ExecInput & { tag?: string | undefined },
 ): Promise<{ pid: number; tag: string | null }> {
   const { cmd, args } = commandLine(input.cmd, input.args);
-  const started = await deps.agent.client.startBackground({
+  const started = await (await deps.fleet.capsuleAgent(capsuleId)).client.startBackground({
     capsuleId,
     cmd,
     args,
@@ -87,7 +87,7 @@ export async function execBackground(
     tag: input.tag ?? "",
   });
   if (input.stdin) {
-    await deps.agent.client.sendProcessInput({ capsuleId, process: { selector: { case: "pid", value: started.pid } }, data: Buffer.from(input.stdin, "utf8") });
+    await (await deps.fleet.capsuleAgent(capsuleId)).client.sendProcessInput({ capsuleId, process: { selector: { case: "pid", value: started.pid } }, data: Buffer.from(input.stdin, "utf8") });
   }
   return { pid: started.pid, tag: started.tag || null };
 }

@@ -141,7 +141,7 @@ export async function streamUpload(deps: Deps, capsuleId: string, upload: Upload
     }
     if (size > 0) yield { part: { case: "chunk", value: Buffer.concat(pending, size) } };
   }
-  await deps.agent.client.writeFileStream(messages(), { signal });
+  await (await deps.fleet.capsuleAgent(capsuleId)).client.writeFileStream(messages(), { signal });
 }
 
 /**
@@ -149,7 +149,7 @@ export async function streamUpload(deps: Deps, capsuleId: string, upload: Upload
  * before answering, so a missing file is a proper 404 rather than a broken 200.
  */
 export async function streamDownload(deps: Deps, capsuleId: string, path: string, user: string, signal: AbortSignal): Promise<Readable> {
-  const messages = deps.agent.client.readFileStream({ capsuleId, path, user }, { signal })[Symbol.asyncIterator]();
+  const messages = (await deps.fleet.capsuleAgent(capsuleId)).client.readFileStream({ capsuleId, path, user }, { signal })[Symbol.asyncIterator]();
   const first = await messages.next();
   async function* bytes(): AsyncGenerator<Uint8Array> {
     try {

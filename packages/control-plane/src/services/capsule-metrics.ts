@@ -54,7 +54,7 @@ const isNotFound = (err: unknown): boolean => err instanceof ConnectError && err
  */
 export async function flushCapsuleMetrics(deps: Deps, capsuleId: string, log?: FastifyBaseLogger): Promise<number> {
   try {
-    const flushed = await deps.agent.client.flushCapsuleMetrics({ capsuleId });
+    const flushed = await (await deps.fleet.capsuleAgent(capsuleId)).client.flushCapsuleMetrics({ capsuleId });
     const points = mergeTiers(flushed.tier1s, flushed.tier30s, flushed.tier5m);
     await insertCapsuleMetricPoints(deps.db, capsuleId, points);
     return points.length;
@@ -99,7 +99,7 @@ export async function capsuleMetrics(deps: Deps, capsule: Capsule, range: Metric
   let live: MetricPointRow[] = [];
   if (running) {
     try {
-      const { points } = await deps.agent.client.getCapsuleMetrics({ capsuleId: capsule.id, tier: spec.tier });
+      const { points } = await (await deps.fleet.capsuleAgent(capsule)).client.getCapsuleMetrics({ capsuleId: capsule.id, tier: spec.tier });
       live = points.map(rowOf).filter((p) => p.ts >= from);
     } catch (err) {
       if (!isNotFound(err)) throw err;

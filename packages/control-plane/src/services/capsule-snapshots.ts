@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { z } from "zod";
 import { actorOf, type AuthContext } from "../auth/context.js";
 import type { Deps } from "../deps.js";
+import { emitEvent } from "./events.js";
 import { dbStatusOf, isAgentNotFound, statusPatch } from "./capsule-agent-sync.js";
 import { builtinTemplates, isBuiltinTemplate, resolveTemplate } from "./capsule-templates.js";
 
@@ -71,9 +72,9 @@ export async function listTemplatesFor(deps: Deps, teamId: string, type: "base" 
   return [...builtins.map(builtinJson), ...own.map(snapshotJson)];
 }
 
-async function deleteFromAgent(deps: Deps, agentName: string, log: FastifyBaseLogger): Promise<void> {
+async function deleteFromAgent(deps: Deps, hostId: string | null, agentName: string, log: FastifyBaseLogger): Promise<void> {
   try {
-    await deps.agent.client.deleteSnapshot({ name: agentName });
+    await (await deps.fleet.agentFor(hostId)).client.deleteSnapshot({ name: agentName });
   } catch (err) {
     if (!isAgentNotFound(err)) log.warn({ err, agentName }, "could not delete a snapshot from its host; its files stay until removed by hand");
   }
@@ -102,7 +103,7 @@ export async function createSnapshot(
   const base = (await resolveTemplate(deps, auth.teamId, capsule.template).catch(() => undefined))?.baseTemplate ?? capsule.template;
 
   const agentName = newId("template");
-  const { template: info, capsule: after } = await deps.agent.client.createSnapshot({ capsuleId: capsule.id, name: agentName, overwrite: false });
+  const { template: info, capsule: after } = await (await deps.fleet.capsuleAgent(capsule)).client.createSnapshot({ capsuleId: capsule.id, name: agentName, overwrite: false });
   if (after) {
     const status = dbStatusOf(after.status);
     if (status && status !== capsule.status) await transitionCapsule(deps.db, capsule.id, [capsule.status], statusPatch(status, after));
@@ -123,18 +124,18 @@ export async function createSnapshot(
           vcpus: info?.vcpus || capsule.vcpus,
           memory_mb: info?.memoryMb || capsule.memory_mb,
           size_bytes: Number(info?.sizeBytes ?? 0n),
-          host_id: deps.agent.hostId,
+          host_id: capsule.host_id,
           created_by: auth.userId ?? auth.apiKeyId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
     });
   } catch (err) {
-    await deleteFromAgent(deps, agentName, log);
+    await deleteFromAgent(deps, capsule.host_id, agentName, log);
     if (isDuplicateTemplateError(err)) throw new WrennError("conflict", `a template named "${name}" was created at the same time; pass overwrite: true to replace it`);
     throw err;
   }
-  if (existing) await deleteFromAgent(deps, existing.agent_name, log);
+  if (existing) await deleteFromAgent(deps, existing.host_id, existing.agent_name, log);
   await insertAudit(deps.db, {
     teamId: auth.teamId,
     ...actorOf(auth),
@@ -143,6 +144,7 @@ export async function createSnapshot(
     resourceId: row.id,
     metadata: { name, capsule_id: capsule.id, overwrite: Boolean(existing) },
   });
+  await emitEvent(deps, { type: "template.snapshot.created", teamId: auth.teamId, resourceId: row.id, data: { name, capsule_id: capsule.id, size_bytes: Number(row.size_bytes) } });
   return row;
 }
 
@@ -154,11 +156,13 @@ export async function deleteSnapshot(deps: Deps, auth: AuthContext, name: string
     throw new WrennError("not_found", `snapshot "${name}" not found`);
   }
   try {
-    await deps.agent.client.deleteSnapshot({ name: row.agent_name });
+    await (await deps.fleet.agentFor(row.host_id)).client.deleteSnapshot({ name: row.agent_name });
   } catch (err) {
-    // Kept in the database when the host still has it, so it can be deleted again.
-    if (!isAgentNotFound(err)) throw err;
+    // Kept in the database when the host still has it, so it can be deleted again; a
+    // deleted host took its snapshots with it.
+    if (!isAgentNotFound(err) && !WrennError.is(err, "host_unavailable")) throw err;
   }
   await deleteTemplate(deps.db, row.id);
   await insertAudit(deps.db, { teamId: auth.teamId, ...actorOf(auth), action: "snapshot.delete", resourceType: "template", resourceId: row.id, metadata: { name } });
+  await emitEvent(deps, { type: "template.snapshot.deleted", teamId: auth.teamId, resourceId: row.id, data: { name } });
 }

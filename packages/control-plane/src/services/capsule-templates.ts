@@ -1,21 +1,33 @@
 import { WrennError } from "@wrenn/core";
 import { findPlatformTemplate, findTeamTemplate, listTeamTemplates, type Template } from "@wrenn/db";
 import { TemplateKind, type TemplateInfo } from "@wrenn/proto/hostagent/v1";
-import type { AgentClient } from "../agent/client.js";
 import type { Deps } from "../deps.js";
 
 /** Built-in names change only when an operator adds an image; a short cache keeps creates fast. */
 const BUILTIN_TTL_MS = 30_000;
-const builtinCache = new WeakMap<AgentClient, { at: number; templates: TemplateInfo[] }>();
+const builtinCache = new WeakMap<Deps, { at: number; templates: TemplateInfo[] }>();
 
-/** The agent's image templates (the built-ins every team may use). */
+/**
+ * The image templates every team may use: the built-ins of the fleet's online agents
+ * (every agent builds the same recipes; the first that answers speaks for all).
+ */
 export async function builtinTemplates(deps: Deps, options: { fresh?: boolean } = {}): Promise<TemplateInfo[]> {
-  const cached = builtinCache.get(deps.agent.client);
+  const cached = builtinCache.get(deps);
   if (cached && !options.fresh && Date.now() - cached.at < BUILTIN_TTL_MS) return cached.templates;
-  const { templates } = await deps.agent.client.listTemplates({});
-  const images = templates.filter((t) => t.kind === TemplateKind.IMAGE);
-  builtinCache.set(deps.agent.client, { at: Date.now(), templates: images });
-  return images;
+  const agents = await deps.fleet.onlineAgents();
+  if (agents.length === 0) throw new WrennError("no_hosts_available", "no host agent is online to list the built-in templates");
+  let lastError: unknown;
+  for (const agent of agents) {
+    try {
+      const { templates } = await agent.client.listTemplates({}, { timeoutMs: 10_000 });
+      const images = templates.filter((t) => t.kind === TemplateKind.IMAGE);
+      builtinCache.set(deps, { at: Date.now(), templates: images });
+      return images;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 export async function isBuiltinTemplate(deps: Deps, name: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { actorOf, type AuthContext } from "../auth/context.js";
 import type { Deps } from "../deps.js";
 import { isAgentInvalidState, isAgentNotFound, statusPatch, syncCapsuleFromAgent } from "./capsule-agent-sync.js";
 import { flushCapsuleMetrics } from "./capsule-metrics.js";
+import { emitEvent } from "./events.js";
 
 /** Lifecycle operations on a capsule the caller's team owns (loaded by capsule-access). */
 
@@ -44,37 +45,40 @@ async function withStateRepair<T>(deps: Deps, capsule: Capsule, call: () => Prom
 export async function destroyCapsule(deps: Deps, auth: AuthContext, capsule: Capsule, log: FastifyBaseLogger): Promise<void> {
   await flushCapsuleMetrics(deps, capsule.id, log);
   try {
-    await deps.agent.client.destroyCapsule({ capsuleId: capsule.id });
+    await (await deps.fleet.capsuleAgent(capsule)).client.destroyCapsule({ capsuleId: capsule.id });
   } catch (err) {
-    // Already gone from its host: the row only has to catch up.
-    if (!isAgentNotFound(err)) throw err;
+    // Already gone from its host (or the host itself was deleted): the row only has to catch up.
+    if (!isAgentNotFound(err) && !WrennError.is(err, "host_unavailable")) throw err;
   }
   await updateCapsule(deps.db, capsule.id, { status: "stopped", stopped_at: new Date() });
   await audit(deps, auth, "capsule.destroy", capsule);
+  await emitEvent(deps, { type: "capsule.destroyed", teamId: capsule.team_id, resourceId: capsule.id, data: { template: capsule.template } });
 }
 
 export async function pauseCapsule(deps: Deps, auth: AuthContext, capsule: Capsule, log: FastifyBaseLogger): Promise<Capsule> {
   requireStatus(capsule, ["running"], "be paused");
-  const { capsule: info } = await withStateRepair(deps, capsule, () => deps.agent.client.pauseCapsule({ capsuleId: capsule.id }));
+  const { capsule: info } = await withStateRepair(deps, capsule, async () => (await deps.fleet.capsuleAgent(capsule)).client.pauseCapsule({ capsuleId: capsule.id }));
   await flushCapsuleMetrics(deps, capsule.id, log);
   const row = (await transitionCapsule(deps.db, capsule.id, ["running"], statusPatch("paused", info))) ?? (await current(deps, capsule));
   await audit(deps, auth, "capsule.pause", capsule);
+  await emitEvent(deps, { type: "capsule.paused", teamId: capsule.team_id, resourceId: capsule.id, data: { template: capsule.template } });
   return row;
 }
 
 export async function resumeCapsule(deps: Deps, auth: AuthContext, capsule: Capsule, timeoutSec: number | undefined): Promise<Capsule> {
   requireStatus(capsule, ["paused"], "be resumed");
-  const { capsule: info } = await withStateRepair(deps, capsule, () => deps.agent.client.resumeCapsule({ capsuleId: capsule.id, timeoutSec: timeoutSec ?? 0 }));
+  const { capsule: info } = await withStateRepair(deps, capsule, async () => (await deps.fleet.capsuleAgent(capsule)).client.resumeCapsule({ capsuleId: capsule.id, timeoutSec: timeoutSec ?? 0 }));
   const patch = { ...statusPatch("running", info), ...(timeoutSec !== undefined ? { timeout_sec: timeoutSec } : {}) };
   const row = (await transitionCapsule(deps.db, capsule.id, ["paused"], patch)) ?? (await current(deps, capsule));
   await audit(deps, auth, "capsule.resume", capsule, timeoutSec !== undefined ? { timeout_sec: timeoutSec } : {});
+  await emitEvent(deps, { type: "capsule.running", teamId: capsule.team_id, resourceId: capsule.id, data: { template: capsule.template, resumed: true } });
   return row;
 }
 
 /** Resets the idle timer of a running capsule. */
 export async function pingCapsule(deps: Deps, auth: AuthContext, capsule: Capsule): Promise<Capsule> {
   requireStatus(capsule, ["running"], "be pinged");
-  const { capsule: info } = await withStateRepair(deps, capsule, () => deps.agent.client.pingCapsule({ capsuleId: capsule.id }));
+  const { capsule: info } = await withStateRepair(deps, capsule, async () => (await deps.fleet.capsuleAgent(capsule)).client.pingCapsule({ capsuleId: capsule.id }));
   const lastActive = info?.lastActiveAt ? timestampDate(info.lastActiveAt) : new Date();
   const row = (await updateCapsule(deps.db, capsule.id, { last_active_at: lastActive })) ?? capsule;
   await audit(deps, auth, "capsule.ping", capsule);
@@ -84,7 +88,7 @@ export async function pingCapsule(deps: Deps, auth: AuthContext, capsule: Capsul
 /** Changes the idle timeout (and, for a running capsule, restarts the idle timer). */
 export async function setCapsuleTimeout(deps: Deps, auth: AuthContext, capsule: Capsule, timeoutSec: number): Promise<Capsule> {
   requireStatus(capsule, ["running", "paused"], "have its timeout changed");
-  const { capsule: info } = await withStateRepair(deps, capsule, () => deps.agent.client.pingCapsule({ capsuleId: capsule.id, timeoutSec }));
+  const { capsule: info } = await withStateRepair(deps, capsule, async () => (await deps.fleet.capsuleAgent(capsule)).client.pingCapsule({ capsuleId: capsule.id, timeoutSec }));
   const lastActive = capsule.status === "running" && info?.lastActiveAt ? { last_active_at: timestampDate(info.lastActiveAt) } : {};
   const row = (await updateCapsule(deps.db, capsule.id, { timeout_sec: timeoutSec, ...lastActive })) ?? capsule;
   await audit(deps, auth, "capsule.timeout", capsule, { timeout_sec: timeoutSec });

@@ -6,6 +6,8 @@ import { pino } from "pino";
 import type { Deps } from "../deps.js";
 import { DISAPPEARED, dbStatusOf, statusPatch } from "./capsule-agent-sync.js";
 import { flushCapsuleMetrics } from "./capsule-metrics.js";
+import { emitEvent } from "./events.js";
+import { startLeasedWorker } from "./fleet/leased-worker.js";
 
 export interface Reconciler {
   /** One pass now (tests call this instead of waiting). */
@@ -54,10 +56,27 @@ function changeFor(row: Capsule, info: CapsuleInfo | undefined, autoPaused: bool
  * holds without a row here are left alone (another control plane may own them).
  */
 export async function reconcileOnce(deps: Deps, log: FastifyBaseLogger): Promise<number> {
-  const { capsules, autoPausedIds } = await deps.agent.client.listCapsules({});
+  let repaired = 0;
+  const failures: unknown[] = [];
+  for (const agent of await deps.fleet.onlineAgents()) {
+    try {
+      repaired += await reconcileHost(deps, agent.hostId, log);
+    } catch (err) {
+      failures.push(err);
+      log.warn({ err, hostId: agent.hostId }, "could not reconcile a host; its agent may be unreachable");
+    }
+  }
+  if (failures.length > 0 && repaired === 0) throw failures[0];
+  return repaired;
+}
+
+/** One host's capsules against its agent's list. */
+export async function reconcileHost(deps: Deps, hostId: string, log: FastifyBaseLogger): Promise<number> {
+  const agent = await deps.fleet.agentFor(hostId);
+  const { capsules, autoPausedIds } = await agent.client.listCapsules({}, { timeoutMs: 15_000 });
   const byId = new Map(capsules.map((c) => [c.capsuleId, c]));
   const autoPaused = new Set(autoPausedIds);
-  const rows = await listHostCapsules(deps.db, deps.agent.hostId, ["pending", "running", "paused", "missing"]);
+  const rows = await listHostCapsules(deps.db, hostId, ["pending", "running", "paused", "missing"]);
   const now = Date.now();
   let repaired = 0;
   for (const row of rows) {
@@ -78,6 +97,8 @@ export async function reconcileOnce(deps: Deps, log: FastifyBaseLogger): Promise
         resourceId: row.id,
         metadata: { from: row.status, to: updated.status, ...(updated.error ? { error: updated.error } : {}) },
       });
+      const event = ({ running: "capsule.running", paused: "capsule.paused", stopped: "capsule.destroyed" } as const)[updated.status as "running" | "paused" | "stopped"];
+      if (event) await emitEvent(deps, { type: event, teamId: row.team_id, resourceId: row.id, data: { template: row.template, reason: change.action } });
     } catch (err) {
       log.error({ err, capsuleId: row.id }, "reconciler could not repair a capsule; will retry next pass");
     }
@@ -85,28 +106,8 @@ export async function reconcileOnce(deps: Deps, log: FastifyBaseLogger): Promise
   return repaired;
 }
 
-/** Runs reconcileOnce every `reconcileIntervalSec`; a failed pass is logged and the next one runs on time. */
+/** Runs reconcileOnce every `reconcileIntervalSec` on one replica at a time. */
 export function startReconciler(deps: Deps, options: { log?: FastifyBaseLogger } = {}): Reconciler {
   const log = options.log ?? pino({ level: deps.config.logLevel, name: "reconciler" });
-  let inFlight: Promise<void> | undefined;
-  const runOnce = async (): Promise<void> => {
-    while (inFlight) await inFlight.catch(() => {});
-    inFlight = reconcileOnce(deps, log)
-      .then(() => undefined)
-      .finally(() => (inFlight = undefined));
-    return inFlight;
-  };
-  const intervalMs = Math.max(1, deps.config.reconcileIntervalSec) * 1000;
-  const timer = setInterval(() => {
-    if (inFlight) return;
-    runOnce().catch((err: unknown) => log.warn({ err }, "reconciler pass failed; the host agent may be unreachable"));
-  }, intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await inFlight?.catch(() => {});
-    },
-  };
+  return startLeasedWorker(deps, { name: "reconciler", intervalMs: Math.max(1, deps.config.reconcileIntervalSec) * 1000, log, run: () => reconcileOnce(deps, log) });
 }

@@ -64,7 +64,7 @@ export const execStreamSession: SessionRunner = async (session) => {
   const start = await session.channel.receive(ExecStartMessage, { expects: '"start"', timeoutMs: FIRST_MESSAGE_TIMEOUT_MS });
   if (!start) return;
   const { cmd, args: argv } = commandLine(start.cmd, start.args);
-  const events = session.deps.agent.client.execStream(
+  const events = (await session.deps.fleet.capsuleAgent(session.capsule)).client.execStream(
     {
       capsuleId: session.capsule.id,
       cmd,
@@ -84,7 +84,7 @@ export const execStreamSession: SessionRunner = async (session) => {
 export function reattachSession(processParam: string): SessionRunner {
   return async (session) => {
     const process = processSelector(processParam);
-    const events = session.deps.agent.client.connectProcess(
+    const events = (await session.deps.fleet.capsuleAgent(session.capsule)).client.connectProcess(
       { capsuleId: session.capsule.id, process: { selector: process } },
       { signal: session.channel.signal },
     );
@@ -151,10 +151,10 @@ async function relayInput({ deps, channel, capsule }: CapsuleSession, pid: Promi
     try {
       if (message.type === "stdin") {
         const data = Buffer.from(message.data, message.encoding === "base64" ? "base64" : "utf8");
-        await deps.agent.client.sendProcessInput({ capsuleId: capsule.id, process, data, close: message.close }, options);
+        await (await deps.fleet.capsuleAgent(capsule)).client.sendProcessInput({ capsuleId: capsule.id, process, data, close: message.close }, options);
       } else {
         const signal = message.signal === "SIGKILL" ? Signal.SIGKILL : Signal.SIGTERM;
-        await deps.agent.client.killProcess({ capsuleId: capsule.id, process, signal }, options);
+        await (await deps.fleet.capsuleAgent(capsule)).client.killProcess({ capsuleId: capsule.id, process, signal }, options);
       }
     } catch (err) {
       channel.report(err);

@@ -47,7 +47,7 @@ export const ptySession: SessionRunner = async (session) => {
           start: { cmd: first.cmd, args: first.args, cols: first.cols, rows: first.rows, envs: first.envs, cwd: first.cwd, user: first.user, tag: first.tag ?? "" },
         }
       : { capsuleId: capsule.id, tag: first.tag };
-  const events = deps.agent.client.ptyAttach(request, { signal: channel.signal });
+  const events = (await deps.fleet.capsuleAgent(capsule)).client.ptyAttach(request, { signal: channel.signal });
 
   let started!: (tag: string | undefined) => void;
   const sessionTag = new Promise<string | undefined>((resolve) => (started = resolve));
@@ -93,11 +93,11 @@ async function relayInput({ deps, channel, capsule }: CapsuleSession, sessionTag
     const options = { timeoutMs: INPUT_CALL_TIMEOUT_MS };
     try {
       if (message.type === "input") {
-        await deps.agent.client.ptySendInput({ capsuleId: capsule.id, tag, data: Buffer.from(message.data, "base64") }, options);
+        await (await deps.fleet.capsuleAgent(capsule)).client.ptySendInput({ capsuleId: capsule.id, tag, data: Buffer.from(message.data, "base64") }, options);
       } else if (message.type === "resize") {
-        await deps.agent.client.ptyResize({ capsuleId: capsule.id, tag, cols: message.cols, rows: message.rows }, options);
+        await (await deps.fleet.capsuleAgent(capsule)).client.ptyResize({ capsuleId: capsule.id, tag, cols: message.cols, rows: message.rows }, options);
       } else {
-        await deps.agent.client.ptyKill({ capsuleId: capsule.id, tag }, options);
+        await (await deps.fleet.capsuleAgent(capsule)).client.ptyKill({ capsuleId: capsule.id, tag }, options);
       }
     } catch (err) {
       channel.report(err);

@@ -27,7 +27,7 @@ export function watchSession(path: string, recursive: boolean): SessionRunner {
     const stopped = new AbortController();
     const signal = AbortSignal.any([channel.signal, stopped.signal]);
     void untilStop(channel, stopped);
-    const events = deps.agent.client.watchDir({ capsuleId: capsule.id, path, recursive }, { signal });
+    const events = (await deps.fleet.capsuleAgent(capsule)).client.watchDir({ capsuleId: capsule.id, path, recursive }, { signal });
     try {
       await relayEvents(channel, events, path, recursive);
     } catch (err) {

@@ -8,20 +8,26 @@ import { clearSession, getSession } from "./session";
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The error's machine-readable `details` (e.g. `capsule_ids` of a `host_has_capsules` conflict). */
+  readonly details: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
-/** The API's `{"error":{"code","message"}}`, or a fallback naming the HTTP status. */
+/** The API's `{"error":{"code","message","details"}}`, or a fallback naming the HTTP status. */
 export function errorFromBody(status: number, statusText: string, body: string): ApiError {
   try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const e = parsed.error;
-    if (e && typeof e.message === "string") return new ApiError(status, typeof e.code === "string" ? e.code : "unknown", e.message);
+    if (e && typeof e.message === "string") {
+      const details = e.details && typeof e.details === "object" && !Array.isArray(e.details) ? (e.details as Record<string, unknown>) : {};
+      return new ApiError(status, typeof e.code === "string" ? e.code : "unknown", e.message, details);
+    }
   } catch {}
   const text = body.trim().slice(0, 300);
   return new ApiError(status, status >= 500 ? "internal_error" : "http_error", `HTTP ${status}${statusText ? ` ${statusText}` : ""}${text ? `: ${text}` : ""}`);

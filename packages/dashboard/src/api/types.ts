@@ -137,12 +137,26 @@ export interface DailyUsage {
   ram_mb_minutes: number;
 }
 
+export type HostType = "regular" | "byoc";
+export type HostStatus = "pending" | "online" | "unreachable" | "draining";
+
+export interface HostStats {
+  cpu_percent?: number;
+  memory_used_mb?: number;
+  disk_free_gb?: number;
+  capsules?: number;
+}
+
 export interface Host {
+  /** host-… */
   id: string;
-  type: string;
+  type: HostType;
+  /** The owning team of a BYOC host; null for the platform's own (regular) hosts. */
   team_id: string | null;
   address: string;
-  status: string;
+  status: HostStatus;
+  /** static: configured by the operator; registered: joined with a registration token. */
+  mode: "static" | "registered";
   arch: string;
   cpu_cores: number;
   memory_mb: number;
@@ -150,6 +164,33 @@ export interface Host {
   tags: string[];
   last_heartbeat_at: string | null;
   created_at: string;
+  stats: HostStats;
+  capsule_count: number;
+}
+
+/** POST /v1/hosts and POST /v1/hosts/{id}/token: the token is shown once and valid for an hour. */
+export interface HostRegistration {
+  host: Host;
+  registration_token: string;
+}
+
+export interface AdminTeam {
+  id: string;
+  name: string;
+  is_byoc: boolean;
+  created_at: string;
+  member_count: number;
+  capsule_count: number;
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string;
+  status: "pending" | "active" | "disabled";
+  is_admin: boolean;
+  created_at: string;
+  team_count: number;
 }
 
 export interface Build {

@@ -1,25 +1,51 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { api, itemsOf, messageOf } from "../api/client";
-import { clearSession, setSession } from "../api/session";
-import type { Session, Team } from "../api/types";
+import { clearSession, getSession, setSession } from "../api/session";
+import type { Session, Team, User } from "../api/types";
 import { useSession } from "../api/use-session";
 import { cx } from "./cx";
 import { ErrorBoundary } from "./error-boundary";
 import { Icon, type IconName } from "./icons";
 import { useToast } from "./toast";
 
-const nav: { to: string; label: string; icon: IconName; adminOnly?: boolean }[] = [
+/** Who sees a nav entry: everyone, platform admins, or also owners and admins of a BYOC team (their own hosts). */
+type Audience = "everyone" | "admin" | "admin-or-byoc-manager";
+
+const nav: { to: string; label: string; icon: IconName; audience?: Audience }[] = [
   { to: "/capsules", label: "Capsules", icon: "capsules" },
   { to: "/templates", label: "Templates", icon: "templates" },
   { to: "/usage", label: "Usage", icon: "usage" },
   { to: "/api-keys", label: "API keys", icon: "keys" },
   { to: "/team", label: "Team", icon: "team" },
   { to: "/audit-log", label: "Audit log", icon: "audit" },
-  { to: "/hosts", label: "Hosts", icon: "hosts", adminOnly: true },
+  { to: "/hosts", label: "Hosts", icon: "hosts", audience: "admin-or-byoc-manager" },
+  { to: "/admin", label: "Admin", icon: "admin", audience: "admin" },
   { to: "/settings", label: "Settings", icon: "settings" },
 ];
+
+function sees(session: Session | null, audience: Audience = "everyone"): boolean {
+  if (audience === "everyone") return true;
+  if (session?.user.is_admin) return true;
+  return audience === "admin-or-byoc-manager" && Boolean(session?.team.is_byoc) && (session?.team.role === "owner" || session?.team.role === "admin");
+}
+
+/**
+ * The session's user and team as signed in may be stale (made admin, team turned BYOC
+ * since): GET /v1/me refreshes them, so the nav and pages follow without signing in again.
+ */
+function useRefreshedSession(): void {
+  const session = useSession();
+  const me = useQuery({ queryKey: ["me", "profile"], queryFn: ({ signal }) => api<{ user: User; teams: Team[] }>("GET", "/me", { signal }), staleTime: 60_000, retry: false });
+  useEffect(() => {
+    const s = getSession();
+    if (!s || !me.data?.user || me.data.user.id !== s.user.id) return;
+    const team = me.data.teams?.find((t) => t.id === s.team.id);
+    const stale = me.data.user.is_admin !== s.user.is_admin || (team !== undefined && (team.is_byoc !== s.team.is_byoc || team.role !== s.team.role));
+    if (stale) setSession({ ...s, user: { ...s.user, is_admin: me.data.user.is_admin }, team: team ? { ...s.team, is_byoc: team.is_byoc, role: team.role } : s.team });
+  }, [me.data, session]);
+}
 
 export function useTeams() {
   return useQuery({ queryKey: ["teams"], queryFn: async () => itemsOf(await api<{ items: Team[] }>("GET", "/teams")) });
@@ -74,6 +100,7 @@ function TeamSwitcher() {
 
 export function Layout() {
   const session = useSession();
+  useRefreshedSession();
   const navigate = useNavigate();
   const location = useLocation();
   return (
@@ -92,7 +119,7 @@ export function Layout() {
         <TeamSwitcher />
         <nav aria-label="Main" className="mt-4 flex flex-1 flex-col gap-0.5 px-2">
           {nav
-            .filter((n) => !n.adminOnly || session?.user.is_admin)
+            .filter((n) => sees(session, n.audience))
             .map((n) => (
               <NavLink
                 key={n.to}

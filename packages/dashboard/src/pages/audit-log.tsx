@@ -5,9 +5,10 @@ import type { ApiKey, AuditEntry, Member } from "../api/types";
 import { useSession } from "../api/use-session";
 import { Button } from "../components/button";
 import { cx } from "../components/cx";
+import { DataTable } from "../components/data-table";
 import { Input, Select } from "../components/field";
-import { Mono, PageHeader, Panel, table } from "../components/page";
-import { EmptyState, ErrorState, LoadingRows } from "../components/states";
+import { Mono, PageHeader, Panel } from "../components/page";
+import { EmptyState } from "../components/states";
 import { formatTime } from "../lib/format";
 
 const PAGE = 50;
@@ -87,59 +88,49 @@ export function AuditLogPage() {
           </Select>
           <Input aria-label="Action" placeholder="Action, e.g. capsule.create" value={actionInput} onChange={(e) => setActionInput(e.target.value)} className="w-64 font-mono" />
         </div>
-        {log.data === undefined ? (
-          log.error ? (
-            <ErrorState error={log.error} onRetry={() => void log.refetch()} title="Could not load the audit log" />
-          ) : (
-            <LoadingRows rows={8} />
-          )
-        ) : rows.length === 0 ? (
-          <EmptyState title={resourceType || action ? "No entries match" : "No entries yet"}>
-            {resourceType || action ? "Try another filter." : "Actions in this team show up here."}
-          </EmptyState>
-        ) : (
-          <div className={table.wrap}>
-            <table className={cx(table.table, "table-fixed")}>
-              <colgroup>
-                <col style={{ width: 170 }} />
-                <col style={{ width: 180 }} />
-                <col style={{ width: 240 }} />
-                <col style={{ width: 260 }} />
-                <col />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th className={table.th}>Time</th>
-                  <th className={table.th}>Action</th>
-                  <th className={table.th}>Actor</th>
-                  <th className={table.th}>Resource</th>
-                  <th className={table.th}>Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} className={table.tr}>
-                    <td className={cx(table.td, "font-mono text-[12px] text-ink-dim")}>{formatTime(r.created_at)}</td>
-                    <td className={cx(table.td, "truncate")}>
-                      <Mono className="text-ink">{r.action}</Mono>
-                    </td>
-                    <td className={cx(table.td, "truncate text-[12px] text-ink-dim")} title={r.actor_id ?? undefined}>
-                      <span className="mr-1.5 rounded border border-line-strong px-1 text-[11px] text-ink-faint">{r.actor_type.replace("_", " ")}</span>
-                      {r.actor_id && actorNames.has(r.actor_id) ? actorNames.get(r.actor_id) : <Mono>{r.actor_id ?? "—"}</Mono>}
-                    </td>
-                    <td className={cx(table.td, "truncate")}>
-                      <span className="mr-1.5 text-[12px] text-ink-faint">{r.resource_type}</span>
-                      <Mono className="text-ink-dim">{r.resource_id ?? ""}</Mono>
-                    </td>
-                    <td className={cx(table.td, "truncate")} title={metadataText(r.metadata)}>
-                      <Mono className="text-ink-faint">{metadataText(r.metadata)}</Mono>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={log.data === undefined ? undefined : rows}
+          error={log.error}
+          onRetry={() => void log.refetch()}
+          errorTitle="Could not load the audit log"
+          loadingRows={8}
+          empty={
+            <EmptyState title={resourceType || action ? "No entries match" : "No entries yet"}>
+              {resourceType || action ? "Try another filter." : "Actions in this team show up here."}
+            </EmptyState>
+          }
+          rowKey={(r) => r.id}
+          columns={[
+            { key: "time", header: "Time", width: 170, className: "font-mono text-[12px] text-ink-dim", cell: (r) => formatTime(r.created_at) },
+            { key: "action", header: "Action", width: 180, className: "truncate", cell: (r) => <Mono className="text-ink">{r.action}</Mono> },
+            {
+              key: "actor",
+              header: "Actor",
+              width: 240,
+              className: "truncate text-[12px] text-ink-dim",
+              title: (r) => r.actor_id ?? undefined,
+              cell: (r) => (
+                <>
+                  <span className="mr-1.5 rounded border border-line-strong px-1 text-[11px] text-ink-faint">{r.actor_type.replace("_", " ")}</span>
+                  {r.actor_id && actorNames.has(r.actor_id) ? actorNames.get(r.actor_id) : <Mono>{r.actor_id ?? "—"}</Mono>}
+                </>
+              ),
+            },
+            {
+              key: "resource",
+              header: "Resource",
+              width: 260,
+              className: "truncate",
+              cell: (r) => (
+                <>
+                  <span className="mr-1.5 text-[12px] text-ink-faint">{r.resource_type}</span>
+                  <Mono className="text-ink-dim">{r.resource_id ?? ""}</Mono>
+                </>
+              ),
+            },
+            { key: "details", header: "Details", className: "truncate", title: (r) => metadataText(r.metadata), cell: (r) => <Mono className="text-ink-faint">{metadataText(r.metadata)}</Mono> },
+          ]}
+        />
         <div ref={sentinel} className={cx("flex items-center justify-center text-[12px] text-ink-faint", rows.length ? "h-12 border-t border-line" : "h-0 overflow-hidden")}>
           {log.isFetchingNextPage ? (
             "Loading more…"

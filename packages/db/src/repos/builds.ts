@@ -5,7 +5,7 @@ type Db = Kysely<Database>;
 
 export type NewTemplateBuild = Insertable<TemplateBuildsTable>;
 /** A build without its archive (which can be 100 MB): what lists and status reads need. */
-export type TemplateBuildSummary = Omit<TemplateBuild, "archive">;
+export type TemplateBuildSummary = Omit<TemplateBuild, "archive" | "runner" | "runner_seen_at">;
 
 /** Logs kept per build: the tail, so a chatty build cannot grow its row without bound. */
 export const MAX_BUILD_LOG_CHARS = 1024 * 1024;
@@ -52,9 +52,9 @@ export async function listBuilds(db: Db, teamId: string | null, limit: number): 
  * Takes the oldest pending build and marks it running, in one statement; SKIP LOCKED lets
  * several control planes share one queue without taking the same build.
  */
-export async function claimNextBuild(db: Db): Promise<TemplateBuild | undefined> {
+export async function claimNextBuild(db: Db, runner = ""): Promise<TemplateBuild | undefined> {
   const result = await sql<TemplateBuild>`
-    UPDATE template_builds SET status = 'running', started_at = now()
+    UPDATE template_builds SET status = 'running', started_at = now(), runner = ${runner}, runner_seen_at = now()
     WHERE id = (SELECT id FROM template_builds WHERE status = 'pending' ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
     RETURNING *`.execute(db);
   return result.rows[0];
@@ -94,12 +94,32 @@ export async function finishBuild(
 }
 
 /** Builds left running by a control plane that stopped; returns their ids. */
-export async function failInterruptedBuilds(db: Db, message: string): Promise<string[]> {
+/**
+ * Fails running builds whose runner has gone quiet (its replica died or restarted): a
+ * runner says it is alive at least every `silentMs / 4`.
+ */
+export async function failInterruptedBuilds(db: Db, message: string, silentMs = 60_000): Promise<string[]> {
   const rows = await db
     .updateTable("template_builds")
     .set({ status: "failed", error: message, finished_at: new Date(), archive: null })
     .where("status", "=", "running")
+    .where((eb) => eb.or([eb("runner_seen_at", "is", null), eb("runner_seen_at", "<", sql<Date>`now() - ${`${silentMs} milliseconds`}::interval`)]))
     .returning("id")
     .execute();
   return rows.map((r) => r.id);
+}
+
+/** A runner's sign of life for the builds it runs; answers the ids among them that are no longer running (cancelled elsewhere). */
+export async function touchRunningBuilds(db: Db, runner: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const alive = await db
+    .updateTable("template_builds")
+    .set({ runner_seen_at: sql<Date>`now()` })
+    .where("id", "in", ids)
+    .where("runner", "=", runner)
+    .where("status", "=", "running")
+    .returning("id")
+    .execute();
+  const still = new Set(alive.map((r) => r.id));
+  return ids.filter((id) => !still.has(id));
 }

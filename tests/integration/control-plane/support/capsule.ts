@@ -21,7 +21,7 @@ export async function registerCapsule(stack: Stack, capsuleId: string, options: 
   await insertCapsule(stack.cp.deps.db, {
     id: capsuleId,
     team_id: options.teamId ?? stack.account.teamId,
-    host_id: stack.cp.deps.agent.hostId,
+    host_id: stack.cp.staticHostId!,
     template: SPEC.template,
     status: "running",
     vcpus: SPEC.vcpus,

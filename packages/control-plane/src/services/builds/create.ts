@@ -5,7 +5,7 @@ import { actorOf, type AuthContext } from "../../auth/context.js";
 import type { Deps } from "../../deps.js";
 import { isBuiltinTemplate } from "../capsule-templates.js";
 import { parseHealthcheck, parseRecipe } from "./recipe.js";
-import { agentBaseName, buildServiceOf } from "./service.js";
+import { resolveBuildBase, buildServiceOf } from "./service.js";
 
 export const MAX_ARCHIVE_BYTES = 100 * 1024 * 1024;
 
@@ -56,7 +56,7 @@ export async function createBuild(deps: Deps, auth: AuthContext, teamId: string 
   }
   if (await isBuiltinTemplate(deps, input.name)) throw new WrennError("conflict", `"${input.name}" is a built-in template; choose another name`);
   try {
-    await agentBaseName(deps, teamId, input.base_template);
+    await resolveBuildBase(deps, teamId, input.base_template);
   } catch (err) {
     if (WrennError.is(err, "not_found")) throw new WrennError("invalid_request", `base_template "${input.base_template}" does not exist; use a built-in template or one of your own`);
     throw err;

@@ -1,7 +1,8 @@
-import { newId } from "@wrenn/core";
+import { WrennError, newId } from "@wrenn/core";
 import { appendBuildLogs, finishBuild, insertAudit, setBuildStep, type TemplateBuild, type TemplateBuildSummary } from "@wrenn/db";
 import { TemplateKind, type TemplateInfo } from "@wrenn/proto/hostagent/v1";
 import type { FastifyBaseLogger } from "fastify";
+import type { AgentHandle } from "../../agent/client.js";
 import type { Deps } from "../../deps.js";
 import { isAgentNotFound } from "../capsule-agent-sync.js";
 import type { BuildEvent, BuildEvents } from "./events.js";
@@ -46,7 +47,15 @@ export interface RunOutcome {
  * Runs one claimed build on the agent, recording steps and logs as they come, and on
  * success points the team's template of that name at the new agent template.
  */
-export async function runBuild(deps: Deps, events: BuildEvents, build: TemplateBuild, agentBase: string, signal: AbortSignal, log: FastifyBaseLogger): Promise<RunOutcome> {
+export async function runBuild(
+  deps: Deps,
+  events: BuildEvents,
+  build: TemplateBuild,
+  agent: AgentHandle,
+  agentBase: string,
+  signal: AbortSignal,
+  log: FastifyBaseLogger,
+): Promise<RunOutcome> {
   const agentName = newId("template");
   const logs = new LogWriter(deps, build.id);
   const emit = (event: BuildEvent): void => events.publish(build.id, event);
@@ -58,7 +67,8 @@ export async function runBuild(deps: Deps, events: BuildEvents, build: TemplateB
   let outcome: RunOutcome = { status: "failed", error: "the host agent ended the build without a result" };
   try {
     say(`==> building "${build.name}" from "${build.base_template}" (${total} steps)\n`);
-    const stream = deps.agent.client.buildTemplate(
+    say(`==> on host ${agent.hostId}\n`);
+    const stream = agent.client.buildTemplate(
       {
         buildId: build.id,
         name: agentName,
@@ -97,7 +107,7 @@ export async function runBuild(deps: Deps, events: BuildEvents, build: TemplateB
         emit({ type: "log", step: event.value.step, data, stream: event.value.stderr ? "stderr" : "stdout" });
       } else if (event.case === "finished") {
         const f = event.value;
-        outcome = f.ok && f.template ? await install(deps, build, agentName, f.template, log) : { status: "failed", error: f.error || "the build failed" };
+        outcome = f.ok && f.template ? await install(deps, build, agent.hostId, agentName, f.template, log) : { status: "failed", error: f.error || "the build failed" };
       }
     }
   } catch (err) {
@@ -114,7 +124,7 @@ export async function runBuild(deps: Deps, events: BuildEvents, build: TemplateB
  * the previous agent template goes only after the new one is in place. A build cancelled
  * at the last moment leaves no row and its agent template is removed.
  */
-async function install(deps: Deps, build: TemplateBuild, agentName: string, info: TemplateInfo, log: FastifyBaseLogger): Promise<RunOutcome> {
+async function install(deps: Deps, build: TemplateBuild, hostId: string, agentName: string, info: TemplateInfo, log: FastifyBaseLogger): Promise<RunOutcome> {
   const kind = info.kind === TemplateKind.SNAPSHOT ? "snapshot" : "image";
   const previous = await deps.db.transaction().execute(async (trx) => {
     const done = await finishBuild(trx, build.id, ["running"], { status: "success", templateId: agentName });
@@ -135,17 +145,17 @@ async function install(deps: Deps, build: TemplateBuild, agentName: string, info
         vcpus: info.vcpus || build.vcpus,
         memory_mb: info.memoryMb || build.memory_mb,
         size_bytes: Number(info.sizeBytes),
-        host_id: deps.agent.hostId,
+        host_id: hostId,
         created_by: build.created_by,
       })
       .execute();
     return { existing: existing ?? null };
   });
   if (!previous) {
-    await removeAgentTemplate(deps, agentName, log);
+    await removeAgentTemplate(deps, hostId, agentName, log);
     return { status: "cancelled", error: "cancelled" };
   }
-  if (previous.existing) await removeAgentTemplate(deps, previous.existing.agent_name, log);
+  if (previous.existing) await removeAgentTemplate(deps, previous.existing.host_id, previous.existing.agent_name, log);
   await insertAudit(deps.db, {
     teamId: build.team_id,
     actorType: "system",
@@ -158,11 +168,11 @@ async function install(deps: Deps, build: TemplateBuild, agentName: string, info
   return { status: "success", template: build.name };
 }
 
-export async function removeAgentTemplate(deps: Deps, agentName: string, log: FastifyBaseLogger): Promise<void> {
+export async function removeAgentTemplate(deps: Deps, hostId: string | null, agentName: string, log: FastifyBaseLogger): Promise<void> {
   try {
-    await deps.agent.client.deleteSnapshot({ name: agentName });
+    await (await deps.fleet.agentFor(hostId)).client.deleteSnapshot({ name: agentName });
   } catch (err) {
-    if (!isAgentNotFound(err)) log.warn({ err, agentName }, "could not delete a replaced template from its host; its files stay until removed by hand");
+    if (!isAgentNotFound(err) && !WrennError.is(err, "host_unavailable")) log.warn({ err, agentName }, "could not delete a replaced template from its host; its files stay until removed by hand");
   }
 }
 

@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { claimNextBuild, failInterruptedBuilds, finishBuild, findPlatformTemplate, findTeamTemplate, type TemplateBuild } from "@wrenn/db";
+import { claimNextBuild, failInterruptedBuilds, finishBuild, findPlatformTemplate, findTeamTemplate, touchRunningBuilds, type Template, type TemplateBuild } from "@wrenn/db";
 import type { FastifyBaseLogger } from "fastify";
 import type { Deps } from "../../deps.js";
 import { isBuiltinTemplate } from "../capsule-templates.js";
@@ -7,13 +7,17 @@ import { BuildEvents } from "./events.js";
 import { runBuild, type RunOutcome } from "./runner.js";
 
 const IDLE_POLL_MS = 2_000;
-export const INTERRUPTED_MESSAGE = "interrupted by a control plane restart; start the build again";
+/** A runner says it is alive this often; builds of a runner silent for 4× this are failed. */
+const RUNNER_TOUCH_MS = 10_000;
+export const INTERRUPTED_MESSAGE = "interrupted: the control plane running it stopped; start the build again";
 
 /**
- * The build queue of one control plane: a loop that claims the oldest pending build from
- * the database and runs it, one at a time. Builds left `running` by a previous process are
- * marked failed at start (their agent stream died with that process, which cancels the
- * build on the agent), not re-run: a half-run recipe may have had side effects elsewhere.
+ * The build queue of one control-plane replica: a loop that claims the oldest pending
+ * build from the database (`SKIP LOCKED`, so replicas never take the same one) and runs
+ * it, one at a time. Builds whose replica went silent (it died; its agent stream died with
+ * it, which cancels the build on the agent) are marked failed, not re-run: a half-run
+ * recipe may have had side effects elsewhere. A build cancelled through another replica
+ * is noticed at the next sign of life and aborted here.
  */
 export class BuildService {
   readonly events = new BuildEvents();
@@ -50,21 +54,32 @@ export class BuildService {
   }
 
   private async work(log: FastifyBaseLogger): Promise<void> {
-    try {
-      const ids = await failInterruptedBuilds(this.deps.db, INTERRUPTED_MESSAGE);
-      if (ids.length) log.warn({ builds: ids }, "builds interrupted by a restart were marked failed");
-    } catch (err) {
-      log.error({ err }, "could not clean up interrupted builds");
-    }
+    let lastTouch = 0;
     while (!this.stopped) {
+      if (Date.now() - lastTouch >= RUNNER_TOUCH_MS) {
+        lastTouch = Date.now();
+        await this.keepAlive(log);
+      }
       let build: TemplateBuild | undefined;
       try {
-        build = await claimNextBuild(this.deps.db);
+        build = await claimNextBuild(this.deps.db, this.deps.replicaId);
         if (build) await this.runOne(build, log);
       } catch (err) {
         log.error({ err, buildId: build?.id }, "build worker iteration failed");
       }
       if (!build && !this.stopped) await this.idle();
+    }
+  }
+
+  /** Signs of life for our builds, aborts those cancelled elsewhere, fails those of silent replicas. */
+  private async keepAlive(log: FastifyBaseLogger): Promise<void> {
+    try {
+      const gone = await touchRunningBuilds(this.deps.db, this.deps.replicaId, [...this.running.keys()]);
+      for (const id of gone) this.running.get(id)?.abort();
+      const ids = await failInterruptedBuilds(this.deps.db, INTERRUPTED_MESSAGE, RUNNER_TOUCH_MS * 4);
+      if (ids.length) log.warn({ builds: ids }, "builds of a control plane that went away were marked failed");
+    } catch (err) {
+      log.error({ err }, "could not check on running builds");
     }
   }
 
@@ -87,8 +102,20 @@ export class BuildService {
     this.events.begin(build.id);
     let outcome: RunOutcome;
     try {
-      const base = await agentBaseName(this.deps, build.team_id, build.base_template);
-      outcome = await runBuild(this.deps, this.events, build, base, controller.signal, log);
+      const base = await resolveBuildBase(this.deps, build.team_id, build.base_template);
+      const agent = await this.deps.fleet.place({
+        teamId: build.team_id,
+        vcpus: build.vcpus,
+        memoryMb: build.memory_mb,
+        diskMb: BUILD_DISK_MB,
+        hostId: base.row?.host_id ?? null,
+      });
+      const touch = setInterval(() => void this.keepAlive(log), RUNNER_TOUCH_MS);
+      try {
+        outcome = await runBuild(this.deps, this.events, build, agent, base.agentName, controller.signal, log);
+      } finally {
+        clearInterval(touch);
+      }
     } catch (err) {
       outcome = { status: "failed", error: err instanceof WrennError ? err.message : `the build failed: ${(err as Error).message}` };
     } finally {
@@ -103,11 +130,14 @@ export class BuildService {
   }
 }
 
-/** What the agent knows a base template by: a team's own, a platform one, or a built-in. */
-export async function agentBaseName(deps: Deps, teamId: string | null, name: string): Promise<string> {
+/** Disk for a build capsule (the agent's default writable layer). */
+const BUILD_DISK_MB = 4096;
+
+/** A build's base: a team's own template, a platform one (both live on one host), or a built-in. */
+export async function resolveBuildBase(deps: Deps, teamId: string | null, name: string): Promise<{ agentName: string; row?: Template }> {
   const row = (teamId === null ? undefined : await findTeamTemplate(deps.db, teamId, name)) ?? (await findPlatformTemplate(deps.db, name));
-  if (row) return row.agent_name;
-  if (await isBuiltinTemplate(deps, name)) return name;
+  if (row) return { agentName: row.agent_name, row };
+  if (await isBuiltinTemplate(deps, name)) return { agentName: name };
   throw new WrennError("not_found", `base template "${name}" not found`);
 }
 

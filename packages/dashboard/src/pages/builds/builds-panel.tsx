@@ -1,10 +1,10 @@
 import { useState } from "react";
 import type { Build, Template } from "../../api/types";
 import { Button } from "../../components/button";
-import { cx } from "../../components/cx";
+import { DataTable } from "../../components/data-table";
 import { Icon } from "../../components/icons";
-import { Mono, Panel, table } from "../../components/page";
-import { EmptyState, ErrorState, LoadingRows } from "../../components/states";
+import { Mono, Panel } from "../../components/page";
+import { EmptyState } from "../../components/states";
 import { StatusBadge } from "../../components/status-badge";
 import { useNow } from "../../hooks/use-now";
 import { formatAge, formatDuration, formatTime } from "../../lib/format";
@@ -35,73 +35,50 @@ export function BuildsPanel({ templates }: { templates: Template[] }) {
         </Button>
       }
     >
-      {builds.data === undefined ? (
-        builds.error ? (
-          <ErrorState error={builds.error} onRetry={() => void builds.refetch()} title="Could not list builds" />
-        ) : (
-          <LoadingRows rows={2} />
-        )
-      ) : builds.data.length === 0 ? (
-        <EmptyState title="No builds yet" action={<Button onClick={() => setCreating(true)}>New build</Button>}>
-          A build runs a recipe (RUN, ENV, WORKDIR, USER, COPY, START) on a base template and saves the result as a template.
-        </EmptyState>
-      ) : (
-        <div className={table.wrap}>
-          <table className={cx(table.table, "table-fixed")}>
-            <colgroup>
-              <col style={{ width: 130 }} />
-              <col />
-              <col style={{ width: 140 }} />
-              <col style={{ width: 80 }} />
-              <col style={{ width: 120 }} />
-              <col style={{ width: 100 }} />
-              <col style={{ width: 90 }} />
-            </colgroup>
-            <thead>
-              <tr>
-                <th className={table.th}>Status</th>
-                <th className={table.th}>Template</th>
-                <th className={table.th}>Base</th>
-                <th className={table.th}>Step</th>
-                <th className={table.th}>Started</th>
-                <th className={table.th}>Took</th>
-                <th className={table.th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {builds.data.map((b) => (
-                <tr key={b.id} className={table.tr} data-build={b.name}>
-                  <td className={table.td} title={b.error ?? undefined}>
-                    <StatusBadge status={b.status} />
-                  </td>
-                  <td className={cx(table.td, "truncate")}>
-                    <Mono className="text-ink">{b.name}</Mono> <Mono className="text-ink-faint">{b.id}</Mono>
-                  </td>
-                  <td className={cx(table.td, "truncate")}>
-                    <Mono className="text-ink-dim">{b.base_template}</Mono>
-                  </td>
-                  <td className={cx(table.td, "font-mono text-[12px] text-ink-dim")}>{stepText(b)}</td>
-                  <td className={cx(table.td, "text-ink-dim")} title={formatTime(b.started_at ?? b.created_at)}>
-                    {formatAge(b.started_at ?? b.created_at, now)}
-                  </td>
-                  <td className={cx(table.td, "font-mono text-[12px] text-ink-dim")}>
-                    {b.started_at ? formatDuration((b.finished_at ? Date.parse(b.finished_at) : now) - Date.parse(b.started_at)) : "—"}
-                  </td>
-                  <td className={table.td}>
-                    <div className="flex justify-end">
-                      <Button size="sm" onClick={() => setViewing(b)} aria-label={`Logs of build ${b.name}`}>
-                        Logs
-                      </Button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        query={builds}
+        errorTitle="Could not list builds"
+        loadingRows={2}
+        empty={
+          <EmptyState title="No builds yet" action={<Button onClick={() => setCreating(true)}>New build</Button>}>
+            A build runs a recipe (RUN, ENV, WORKDIR, USER, COPY, START) on a base template and saves the result as a template.
+          </EmptyState>
+        }
+        rowKey={(b) => b.id}
+        rowData={(b) => ({ "data-build": b.name })}
+        columns={[
+          { key: "status", header: "Status", width: 130, title: (b) => b.error ?? undefined, cell: (b) => <StatusBadge status={b.status} /> },
+          {
+            key: "template",
+            header: "Template",
+            className: "truncate",
+            cell: (b) => (
+              <>
+                <Mono className="text-ink">{b.name}</Mono> <Mono className="text-ink-faint">{b.id}</Mono>
+              </>
+            ),
+          },
+          { key: "base", header: "Base", width: 140, className: "truncate", cell: (b) => <Mono className="text-ink-dim">{b.base_template}</Mono> },
+          { key: "step", header: "Step", width: 80, className: "font-mono text-[12px] text-ink-dim", cell: stepText },
+          {
+            key: "started",
+            header: "Started",
+            width: 120,
+            className: "text-ink-dim",
+            title: (b) => formatTime(b.started_at ?? b.created_at),
+            cell: (b) => formatAge(b.started_at ?? b.created_at, now),
+          },
+          {
+            key: "took",
+            header: "Took",
+            width: 100,
+            className: "font-mono text-[12px] text-ink-dim",
+            cell: (b) => (b.started_at ? formatDuration((b.finished_at ? Date.parse(b.finished_at) : now) - Date.parse(b.started_at)) : "—"),
+          },
+        ]}
+        actionsWidth={90}
+        actions={(b) => [{ label: "Logs", ariaLabel: `Logs of build ${b.name}`, onClick: () => setViewing(b) }]}
+      />
       <NewBuildDialog open={creating} onClose={() => setCreating(false)} templates={templates} onStarted={setViewing} />
       <BuildLogsDialog build={viewing ? (builds.data?.find((b) => b.id === viewing.id) ?? viewing) : null} onClose={() => setViewing(null)} />
     </Panel>

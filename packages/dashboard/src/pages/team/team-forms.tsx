@@ -4,8 +4,8 @@ import { api, messageOf } from "../../api/client";
 import { getSession, setSession } from "../../api/session";
 import type { Team } from "../../api/types";
 import { Button } from "../../components/button";
-import { Dialog } from "../../components/dialog";
 import { Field, FormError, Input } from "../../components/field";
+import { FormDialog } from "../../components/form-dialog";
 import { useSwitchTeam } from "../../components/layout";
 import { Mono } from "../../components/page";
 import { useToast } from "../../components/toast";
@@ -64,48 +64,25 @@ export function RenameForm({ team }: { team: Team }) {
 
 export function CreateTeamDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const switchTeam = useSwitchTeam();
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const team = await api<Team>("POST", "/teams", { body: { name: name.trim() } });
-      await queryClient.invalidateQueries({ queryKey: ["teams"] });
-      setName("");
-      onClose();
-      await switchTeam(team.id);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={() => !busy && onClose()}
+      onClose={onClose}
       title="New team"
       description="You become its owner and switch to it."
-      footer={
-        <>
-          <Button variant="ghost" onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" form="create-team" variant="primary" busy={busy}>
-            Create team
-          </Button>
-        </>
-      }
+      formId="create-team"
+      submitLabel="Create team"
+      onSubmit={async () => {
+        const team = await api<Team>("POST", "/teams", { body: { name: name.trim() } });
+        await queryClient.invalidateQueries({ queryKey: ["teams"] });
+        setName("");
+        onClose();
+        await switchTeam(team.id);
+      }}
     >
-      <form id="create-team" onSubmit={(e) => void submit(e)} className="flex flex-col gap-3">
-        <Field label="Team name">{(id) => <Input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} autoFocus />}</Field>
-        <FormError message={error} />
-      </form>
-    </Dialog>
+      <Field label="Team name">{(id) => <Input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} autoFocus />}</Field>
+    </FormDialog>
   );
 }
-
