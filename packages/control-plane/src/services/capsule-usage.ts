@@ -10,6 +10,7 @@ import {
 import type { FastifyBaseLogger } from "fastify";
 import { pino } from "pino";
 import type { Deps } from "../deps.js";
+import { startLeasedWorker } from "./fleet/leased-worker.js";
 
 /** Seconds between team samples; each sample stands for this much usage in the daily rollup. */
 export const TEAM_SAMPLE_SEC = 10;
@@ -58,9 +59,17 @@ export async function teamStats(deps: Deps, teamId: string, range: StatsRange): 
   return { range, current: { running: current.running, vcpus: current.vcpus, memory_mb: current.memory_mb }, points };
 }
 
+/**
+ * Seconds of usage one team sample stands for: the sampling interval (samples land on
+ * TEAM_SAMPLE_SEC boundaries, so a shorter interval still yields one sample per boundary).
+ */
+export function sampleWeightSec(deps: Deps): number {
+  return Math.max(TEAM_SAMPLE_SEC, deps.config.teamSampleIntervalSec);
+}
+
 /** Recomputes every team's daily usage for one UTC day ('YYYY-MM-DD') from the team samples. */
 export async function rollupUsage(deps: Deps, day: string): Promise<void> {
-  await rollupDailyUsage(deps.db, day, TEAM_SAMPLE_SEC);
+  await rollupDailyUsage(deps.db, day, sampleWeightSec(deps));
 }
 
 export async function teamUsage(deps: Deps, teamId: string, from: string, to: string): Promise<DailyUsageRow[]> {
@@ -81,7 +90,6 @@ export interface TeamSampler {
 export function startTeamSampler(deps: Deps, options: { intervalMs?: number; log?: FastifyBaseLogger } = {}): TeamSampler {
   const log = options.log ?? pino({ level: deps.config.logLevel, name: "team-sampler" });
   let lastRollup = 0;
-  let inFlight: Promise<void> | undefined;
 
   const pass = async (): Promise<void> => {
     const now = Date.now();
@@ -96,21 +104,6 @@ export function startTeamSampler(deps: Deps, options: { intervalMs?: number; log
       lastRollup = now;
     }
   };
-  const runOnce = async (): Promise<void> => {
-    while (inFlight) await inFlight.catch(() => {});
-    inFlight = pass().finally(() => (inFlight = undefined));
-    return inFlight;
-  };
-  const timer = setInterval(() => {
-    if (inFlight) return;
-    runOnce().catch((err: unknown) => log.error({ err }, "team sampler pass failed"));
-  }, options.intervalMs ?? TEAM_SAMPLE_SEC * 1000);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await inFlight?.catch(() => {});
-    },
-  };
+  // One replica samples at a time, or usage would be counted once per replica.
+  return startLeasedWorker(deps, { name: "team-sampler", intervalMs: options.intervalMs ?? TEAM_SAMPLE_SEC * 1000, log, run: pass });
 }

@@ -110,6 +110,7 @@ describe("HostsPage", () => {
     expect(within(row).getByText("CPU 42% · RAM 3 GiB used · 120 GB free")).toBeTruthy();
     expect(within(row).getByText("gpu")).toBeTruthy();
     expect(within(row).getByTestId("host-type").textContent).toBe("Regular");
+    expect(within(row).getByTestId("host-mode").textContent).toBe("Registered");
     expect(within(row).getByText("2")).toBeTruthy();
     expect(within(row).getByText(/^1[2-4] s ago$/)).toBeTruthy();
     const pendingRow = screen.getByText(pending.id).closest("tr")!;
@@ -251,6 +252,23 @@ describe("HostsPage", () => {
     expect(await screen.findByText("Hosts are for platform administrators")).toBeTruthy();
     expect(screen.getByText("only platform admins and owners of a BYOC team can list hosts")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Register host" })).toBeNull();
+  });
+
+  it("explains the page to an owner of a team without BYOC, whom the API answers an empty list", async () => {
+    setSession(session(false));
+    serve((m, url) => (m === "GET" && url === "/v1/hosts" ? jsonResponse(200, { hosts: [] }) : undefined));
+    renderPage();
+    expect(await screen.findByText("Hosts are for platform administrators")).toBeTruthy();
+    expect(screen.getByText("Ada's team is not enabled for bring-your-own-cloud hosts.")).toBeTruthy();
+    expect(screen.queryByText("No hosts registered")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Register host" })).toBeNull();
+  });
+
+  it("shows which hosts are static and which registered", async () => {
+    serve((m, url) => (m === "GET" && url === "/v1/hosts" ? jsonResponse(200, { hosts: [host("host-static", { mode: "static", address: "127.0.0.1:9726" })] }) : undefined));
+    renderPage();
+    const row = (await screen.findByText("host-static")).closest("tr")!;
+    expect(within(row).getByTestId("host-mode").textContent).toBe("Static");
   });
 
   it("shows other load failures verbatim with a retry", async () => {
