@@ -76,6 +76,7 @@ describe("fleet: two control planes, three registered hosts", () => {
         hostMonitorIntervalSec: 1,
         hostTokenTtlSec: 20,
         hostCertValidSec: 45,
+        channelsAllowPrivate: true,
         logLevel: process.env.WRENN_TEST_LOG ?? "silent",
       },
     );

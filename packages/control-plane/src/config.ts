@@ -55,6 +55,8 @@ export interface ControlPlaneConfig {
   encryptionKey: Uint8Array;
   /** Telegram Bot API base URL (WRENN_TELEGRAM_API_URL); default https://api.telegram.org. */
   telegramApiUrl?: string;
+  /** Channels may send to private and loopback addresses (WRENN_CHANNELS_ALLOW_PRIVATE=true); default: public only. */
+  channelsAllowPrivate: boolean;
 }
 
 /** The JWT secret persists in the data directory so tokens survive restarts. */
@@ -76,6 +78,12 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function booleanFrom(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new Error(`${name} must be "true" or "false", got "${value}"`);
 }
 
 function positive(n: number, name: string): number {
@@ -126,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       : {}),
     ...((overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR) ? { dashboardDir: overrides.dashboardDir ?? env.WRENN_DASHBOARD_DIR } : {}),
     encryptionKey: overrides.encryptionKey ?? loadEncryptionKey(dataDir, env.WRENN_ENCRYPTION_KEY),
+    channelsAllowPrivate: overrides.channelsAllowPrivate ?? booleanFrom(env.WRENN_CHANNELS_ALLOW_PRIVATE, "WRENN_CHANNELS_ALLOW_PRIVATE"),
     ...((overrides.telegramApiUrl ?? env.WRENN_TELEGRAM_API_URL) ? { telegramApiUrl: overrides.telegramApiUrl ?? env.WRENN_TELEGRAM_API_URL } : {}),
   };
 }

@@ -169,6 +169,9 @@ function heartbeatBody(stats: HostStats): Record<string, unknown> {
     disk_free_gb: Math.floor(stats.diskAvailableBytes / 1024 / mb),
     capsules_running: stats.capsulesRunning,
     capsules_paused: stats.capsulesPaused,
+    // Everything running counts, the agent's own warm-pool spares and builds included.
+    vcpus_allocated: stats.vcpusAllocated,
+    memory_allocated_mb: stats.memoryAllocatedMb,
     load_1m: stats.load1m,
     agent_version: stats.agentVersion,
   };

@@ -483,6 +483,17 @@ describe.each(dbBackends)("notification channels on %s", (backend) => {
       const unreachable = await stack.api("POST", "/v1/channels/test", { auth: team.apiKey, body: { provider: "webhook", config: { url: closed.url } } });
       expect(unreachable.body).toMatchObject({ ok: false, error: expect.stringContaining("ECONNREFUSED") });
       expect(unreachable.body.status_code).toBeUndefined();
+
+      // By default (no WRENN_CHANNELS_ALLOW_PRIVATE) loopback and private targets are refused before any request.
+      const before = chat.requests.length;
+      stack.cp.deps.config.channelsAllowPrivate = false;
+      try {
+        const refused = await stack.api("POST", "/v1/channels/test", { auth: team.apiKey, body: { provider: "webhook", config: { url: `${chat.url}/private` } } });
+        expect(refused.body).toMatchObject({ ok: false, error: expect.stringContaining("private or local address") });
+      } finally {
+        stack.cp.deps.config.channelsAllowPrivate = true;
+      }
+      expect(chat.requests.length).toBe(before);
     } finally {
       await chat.close();
     }

@@ -133,6 +133,8 @@ const HeartbeatBody = z
     disk_total_gb: nonNegative,
     capsules_running: nonNegative,
     capsules_paused: nonNegative,
+    vcpus_allocated: nonNegative,
+    memory_allocated_mb: nonNegative,
     load_1m: nonNegative,
     agent_version: z.string().max(64).optional(),
   })

@@ -49,6 +49,8 @@ export async function startStack(options: {
       reconcileIntervalSec: options.reconcileIntervalSec ?? 0,
       // Tests sample team usage themselves (startTeamSampler().runOnce()).
       teamSampleIntervalSec: 0,
+      // Test receivers listen on loopback.
+      channelsAllowPrivate: true,
       logLevel: process.env.WRENN_TEST_LOG ?? "silent",
       ...options.config,
     },

@@ -224,5 +224,6 @@ export async function testChannel(deps: Deps, auth: AuthContext, target: { chann
   return sendToChannel(provider, config, payload, randomUUID(), {
     timeoutMs: DEFAULT_SEND_TIMEOUT_MS,
     telegramApiUrl: deps.config.telegramApiUrl ?? DEFAULT_TELEGRAM_API_URL,
+    allowPrivate: deps.config.channelsAllowPrivate,
   });
 }

@@ -5,6 +5,7 @@
 import type { ChannelProvider } from "@wrenn/db";
 import { buildRequest, type EventPayload } from "./message.js";
 import type { ProviderConfig } from "./providers.js";
+import { refusedDestination } from "./destination.js";
 
 export interface SendResult {
   ok: boolean;
@@ -15,6 +16,8 @@ export interface SendResult {
 export interface SendOptions {
   timeoutMs: number;
   telegramApiUrl: string;
+  /** Private and loopback destinations allowed (WRENN_CHANNELS_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
 }
 
 export const DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org";
@@ -39,6 +42,8 @@ function describeFailure(err: unknown, timeoutMs: number): string {
 
 export async function sendToChannel(provider: ChannelProvider, config: ProviderConfig, payload: EventPayload, deliveryId: string, options: SendOptions): Promise<SendResult> {
   const request = buildRequest(provider, config, payload, deliveryId, { telegramApiUrl: options.telegramApiUrl });
+  const refused = await refusedDestination(request.url, options.allowPrivate);
+  if (refused) return { ok: false, error: redact(refused, config) };
   try {
     const res = await fetch(request.url, {
       method: request.method,

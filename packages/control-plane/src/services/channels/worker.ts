@@ -82,7 +82,7 @@ export function startChannelDelivery(deps: Deps, options: ChannelDeliveryOptions
       resource_id: d.resource_id,
       data: d.data,
     };
-    const result = await sendToChannel(d.provider, config, payload, d.id, { timeoutMs, telegramApiUrl });
+    const result = await sendToChannel(d.provider, config, payload, d.id, { timeoutMs, telegramApiUrl, allowPrivate: deps.config.channelsAllowPrivate });
     const statusCode = result.status_code ?? null;
     if (result.ok) return { status: "delivered", statusCode };
     return retryOrFail(d, statusCode, result.error ?? "delivery failed");

@@ -133,7 +133,10 @@ export class Fleet {
 function candidateOf(host: Host, loads: Map<string, { running: { vcpus: number; memoryMb: number; diskMb: number }; paused: { vcpus: number; memoryMb: number; diskMb: number } }>): HostCandidate {
   const load = loads.get(host.id);
   const zero = { vcpus: 0, memoryMb: 0, diskMb: 0 };
-  const stats = host.stats as { disk_free_gb?: unknown };
+  const stats = host.stats as { disk_free_gb?: unknown; vcpus_allocated?: unknown; memory_allocated_mb?: unknown };
+  // The agent's own count includes what the database does not know: warm-pool spares and builds.
+  const agentVcpus = typeof stats.vcpus_allocated === "number" ? stats.vcpus_allocated : 0;
+  const agentMemory = typeof stats.memory_allocated_mb === "number" ? stats.memory_allocated_mb : 0;
   return {
     id: host.id,
     type: host.type,
@@ -143,7 +146,11 @@ function candidateOf(host: Host, loads: Map<string, { running: { vcpus: number; 
     memoryMb: host.memory_mb,
     diskGb: host.disk_gb,
     tags: host.tags,
-    running: load ? { vcpus: load.running.vcpus, memoryMb: load.running.memoryMb, diskMb: load.running.diskMb } : zero,
+    running: {
+      vcpus: Math.max(load?.running.vcpus ?? 0, agentVcpus),
+      memoryMb: Math.max(load?.running.memoryMb ?? 0, agentMemory),
+      diskMb: load?.running.diskMb ?? 0,
+    },
     paused: load ? { vcpus: load.paused.vcpus, memoryMb: load.paused.memoryMb, diskMb: load.paused.diskMb } : zero,
     ...(typeof stats.disk_free_gb === "number" ? { diskFreeGb: stats.disk_free_gb } : {}),
   };

@@ -255,6 +255,8 @@ export interface HeartbeatInput {
   disk_total_gb?: number | undefined;
   capsules_running?: number | undefined;
   capsules_paused?: number | undefined;
+  vcpus_allocated?: number | undefined;
+  memory_allocated_mb?: number | undefined;
   load_1m?: number | undefined;
   agent_version?: string | undefined;
 }

@@ -58,6 +58,8 @@ export function heartbeatStats(stats: {
   diskAvailableBytes: bigint;
   capsulesRunning: number;
   capsulesPaused: number;
+  vcpusAllocated: number;
+  memoryAllocatedMb: bigint;
   load1m: number;
   agentVersion: string;
   cpuCores: number;
@@ -70,6 +72,8 @@ export function heartbeatStats(stats: {
     disk_free_gb: Math.floor(Number(stats.diskAvailableBytes) / (1024 * mb)),
     capsules_running: stats.capsulesRunning,
     capsules_paused: stats.capsulesPaused,
+    vcpus_allocated: stats.vcpusAllocated,
+    memory_allocated_mb: Number(stats.memoryAllocatedMb),
     load_1m: stats.load1m,
     cpu_percent: stats.cpuCores > 0 ? Math.min(100, Math.round((stats.load1m / stats.cpuCores) * 100)) : 0,
     agent_version: stats.agentVersion,

@@ -57,7 +57,7 @@ function hostColumns(now: number): Column<Host>[] {
         />
       ),
     },
-    { key: "address", header: "Address", width: 140, className: "truncate", cell: (h) => <Mono className="text-ink-dim">{h.address || "—"}</Mono> },
+    { key: "address", header: "Address", width: 190, className: "truncate", cell: (h) => <Mono className="text-ink-dim">{h.address || "—"}</Mono> },
     {
       key: "capacity",
       header: "Capacity · usage",
