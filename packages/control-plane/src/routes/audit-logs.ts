@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authOf, guard } from "../auth/guards.js";
 import type { Deps } from "../deps.js";
+import { auditEntryJson, auditEntryShape } from "../services/audit-json.js";
 import { errorResponses, exampleIds } from "../http/schemas.js";
 import { readAuditPage } from "../services/accounts/audit-log.js";
 
@@ -29,18 +30,8 @@ const entryExample = {
   created_at: "2025-01-01T12:00:00.000Z",
 } as const;
 
-const AuditEntry = z
-  .object({
-    id: z.string(),
-    actor_type: z.enum(["user", "api_key", "system", "host"]),
-    actor_id: z.string().nullable(),
-    action: z.string(),
-    resource_type: z.string(),
-    resource_id: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    created_at: z.string(),
-  })
-  .meta({ id: "AuditLogEntry", example: entryExample });
+const AuditEntry = z.object(auditEntryShape).meta({ id: "AuditLogEntry", example: entryExample });
+
 
 const AuditPage = z
   .object({ items: z.array(AuditEntry), next_cursor: z.string().nullable().meta({ description: "pass as `before` for the next page; null at the end" }) })
@@ -63,16 +54,7 @@ export function auditLogRoutes(app: FastifyInstance, deps: Deps): void {
       const q = request.query;
       const page = await readAuditPage(deps, authOf(request), { before: q.before, limit: q.limit, resourceType: q.resource_type, action: q.action });
       return {
-        items: page.items.map((e) => ({
-          id: e.id,
-          actor_type: e.actor_type,
-          actor_id: e.actor_id,
-          action: e.action,
-          resource_type: e.resource_type,
-          resource_id: e.resource_id,
-          metadata: e.metadata,
-          created_at: e.created_at.toISOString(),
-        })),
+        items: page.items.map(auditEntryJson),
         next_cursor: page.nextCursor,
       };
     },

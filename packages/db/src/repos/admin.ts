@@ -3,7 +3,7 @@
  * the team-scoped repositories (whose every query filters on one team).
  */
 import { sql, type Kysely } from "kysely";
-import type { AuditLog, Capsule, CapsuleStatus, Database, Team, Template, User, UserStatus } from "../schema.js";
+import type { AuditLog, Capsule, CapsuleStatus, Database, Team, Template, User } from "../schema.js";
 
 type Db = Kysely<Database>;
 
@@ -132,15 +132,6 @@ export async function findUserForAdmin(db: Db, id: string): Promise<AdminUserRow
   return row && userRow(row);
 }
 
-export async function setUserStatusAndAdmin(db: Db, id: string, patch: { status?: UserStatus; is_admin?: boolean }): Promise<User | undefined> {
-  return db
-    .updateTable("users")
-    .set({ ...patch, updated_at: new Date() })
-    .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .returningAll()
-    .executeTakeFirst();
-}
 
 /**
  * Makes changes to platform admins take turns until the transaction ends, so two admins

@@ -80,7 +80,8 @@ export async function activatePendingUser(trx: Db, id: string): Promise<User | u
     .executeTakeFirst();
 }
 
-export async function updateUserProfile(db: Db, id: string, patch: { name?: string; email?: string }): Promise<User | undefined> {
+/** Changes a live (not deleted) user; `updated_at` follows. */
+export async function updateLiveUser(db: Db, id: string, patch: { name?: string; email?: string; status?: UserStatus; is_admin?: boolean }): Promise<User | undefined> {
   return db
     .updateTable("users")
     .set({ ...patch, updated_at: new Date() })

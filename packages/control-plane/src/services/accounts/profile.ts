@@ -11,7 +11,7 @@ import {
   revokeApiKeysCreatedBy,
   softDeleteTeam,
   softDeleteUser,
-  updateUserProfile,
+  updateLiveUser,
   type Database,
   type TeamWithRole,
   type User,
@@ -42,7 +42,7 @@ export async function updateProfile(deps: Deps, auth: AuthContext, patch: { name
   return deps.db
     .transaction()
     .execute(async (trx) => {
-      const user = await updateUserProfile(trx, before.id, changes);
+      const user = await updateLiveUser(trx, before.id, changes);
       if (!user) throw new WrennError("unauthorized", "the account no longer exists; log in again");
       const metadata = Object.fromEntries(Object.entries(changes).map(([field, to]) => [field, { from: before[field as keyof typeof changes], to }]));
       await insertAudit(trx, { teamId: auth.teamId, ...actorOf(auth), action: "me.update", resourceType: "user", resourceId: user.id, metadata });

@@ -6,7 +6,7 @@ import {
   insertAudit,
   listUsersForAdmin,
   lockPlatformAdmins,
-  setUserStatusAndAdmin,
+  updateLiveUser,
   userRowExists,
   type AdminUserRow,
   type AuditEntry,
@@ -59,7 +59,7 @@ export async function updateUserAsAdmin(deps: Deps, auth: AuthContext, userId: s
     if (patch.status !== undefined && patch.status !== target.status) change.status = patch.status;
     if (patch.is_admin !== undefined && patch.is_admin !== target.is_admin) change.is_admin = patch.is_admin;
     if (change.status === undefined && change.is_admin === undefined) return;
-    await setUserStatusAndAdmin(trx, userId, change);
+    await updateLiveUser(trx, userId, change);
 
     const entry = (action: string, metadata: Record<string, unknown>): AuditEntry => ({ teamId: null, ...actorOf(auth), action, resourceType: "user", resourceId: userId, metadata });
     if (change.status !== undefined) {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { exampleIds } from "../../http/schemas.js";
 import { CapsuleSchema, capsuleExample, capsuleJson } from "../capsule-json.js";
 import { TemplateSchema, templateExample } from "../capsule-snapshots.js";
+import { auditEntryJson, auditEntryShape } from "../audit-json.js";
 
 const iso = (d: Date): string => d.toISOString();
 
@@ -85,30 +86,13 @@ const auditExample = {
 /** The team audit log's entry, plus the team it belongs to (null = platform-level). */
 export const AdminAuditEntrySchema = z
   .object({
-    id: z.string(),
+    ...auditEntryShape,
     team_id: z.string().nullable().meta({ description: "the team the entry belongs to; null for platform-level entries (users, platform templates)" }),
-    actor_type: z.enum(["user", "api_key", "system", "host"]),
-    actor_id: z.string().nullable(),
-    action: z.string(),
-    resource_type: z.string(),
-    resource_id: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    created_at: z.string(),
   })
   .meta({ id: "AdminAuditLogEntry", example: auditExample });
 
 export function adminAuditJson(e: AuditLog): z.infer<typeof AdminAuditEntrySchema> {
-  return {
-    id: e.id,
-    team_id: e.team_id,
-    actor_type: e.actor_type,
-    actor_id: e.actor_id,
-    action: e.action,
-    resource_type: e.resource_type,
-    resource_id: e.resource_id,
-    metadata: e.metadata,
-    created_at: iso(e.created_at),
-  };
+  return { ...auditEntryJson(e), team_id: e.team_id };
 }
 
 export const AdminAuditPageSchema = z

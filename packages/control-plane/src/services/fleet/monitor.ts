@@ -1,5 +1,6 @@
 import { insertAudit, listHosts, updateHost, type Host } from "@wrenn/db";
 import type { FastifyBaseLogger } from "fastify";
+import type { GetHostStatsResponse } from "@wrenn/proto/hostagent/v1";
 import type { Deps } from "../../deps.js";
 import { emitEvent } from "../events.js";
 import { reconcileHost } from "../reconciler.js";
@@ -51,19 +52,7 @@ export async function probeStaticHost(deps: Deps, host: Host, log: FastifyBaseLo
 }
 
 /** The stats a host reports, in the shape heartbeats carry. */
-export function heartbeatStats(stats: {
-  memoryTotalBytes: bigint;
-  memoryAvailableBytes: bigint;
-  diskTotalBytes: bigint;
-  diskAvailableBytes: bigint;
-  capsulesRunning: number;
-  capsulesPaused: number;
-  vcpusAllocated: number;
-  memoryAllocatedMb: bigint;
-  load1m: number;
-  agentVersion: string;
-  cpuCores: number;
-}): Record<string, unknown> {
+export function heartbeatStats(stats: GetHostStatsResponse): Record<string, unknown> {
   const mb = 1024 * 1024;
   return {
     memory_total_mb: Math.floor(Number(stats.memoryTotalBytes) / mb),
