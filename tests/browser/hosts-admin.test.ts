@@ -35,11 +35,20 @@ describe("hosts and admin pages in a browser", () => {
   let registeredHostId = "";
   const dashboardDir = mkdtempSync(join(tmpdir(), "wrenn-dashboard-hosts-admin-"));
   const pageErrors: string[] = [];
+  let adminToken: string | undefined;
+  /** The platform admin's session token (host management and admin routes want a user session). */
+  const adminSession = async (): Promise<string> => (adminToken ??= await sessionOf(stack!, stack!.account));
 
   const shot = async (p: Page, name: string): Promise<void> => {
     await p.screenshot({ path: `${SHOTS}/${name}.png` });
   };
   const hostRow = (id: string) => page.locator(`tr[data-host-id="${id}"]`);
+  /** Each test starts on a freshly loaded page, so one failing test leaves no dialog open for the next. */
+  const openHosts = async (): Promise<void> => {
+    await page.goto(`${stack!.url}/hosts`);
+    await page.getByRole("heading", { name: "Hosts" }).waitFor();
+    await hostRow(stack!.cp.staticHostId!).waitFor();
+  };
   const register = (token: string) => stack!.api("POST", "/v1/hosts/register", { auth: null, body: { token, ...SPECS } });
   const signIn = async (p: Page, email: string, password: string): Promise<void> => {
     await p.goto(`${stack!.url}/sign-in`);
@@ -91,7 +100,7 @@ describe("hosts and admin pages in a browser", () => {
   }, 60_000);
 
   it("lists the stack's static host with its address, its mode and a status badge in words", async () => {
-    const listed = await stack!.api<{ hosts: { id: string; address: string; mode: string; status: string }[] }>("GET", "/v1/hosts", { auth: await sessionOf(stack!, stack!.account) });
+    const listed = await stack!.api<{ hosts: { id: string; address: string; mode: string; status: string }[] }>("GET", "/v1/hosts", { auth: await adminSession() });
     expect(listed.status).toBe(200);
     const staticHost = listed.body.hosts.find((h) => h.id === stack!.cp.staticHostId);
     expect(staticHost?.mode).toBe("static");
@@ -106,6 +115,9 @@ describe("hosts and admin pages in a browser", () => {
     expect(await page.locator("tr[data-host-id]").count()).toBe(1);
     expect(((await row.locator('[data-column="address"]').textContent()) ?? "").trim()).toBe(staticHost!.address);
     expect(staticHost!.address).toBe("http://127.0.0.1:1");
+    // Visible whole, not cut off by the column.
+    const address = row.locator('[data-column="address"]');
+    expect(await address.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
     expect(await row.getByTestId("host-mode").textContent()).toBe("Static");
     // Colour and word: the badge says the status (as the API has it) in text.
     const badge = row.locator("[data-status]");
@@ -115,6 +127,7 @@ describe("hosts and admin pages in a browser", () => {
   });
 
   it("registers a regular host: the token shown is the one that works, and the host comes online in the list", async () => {
+    await openHosts();
     const { hostId, token, command } = await registerThroughDialog();
     expect(hostId).toMatch(/^host-/);
     expect(token).toMatch(/^wrh_/);
@@ -146,6 +159,7 @@ describe("hosts and admin pages in a browser", () => {
   });
 
   it("regenerates a pending host's token from its row: a new token, and the old one stops registering", async () => {
+    await openHosts();
     const first = await registerThroughDialog();
     await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
@@ -170,11 +184,13 @@ describe("hosts and admin pages in a browser", () => {
     const old = await register(first.token);
     expect(old.status, old.text).toBe(401);
     // Still pending: the refused attempt changed nothing.
-    const listed = await stack!.api<{ hosts: { id: string; status: string }[] }>("GET", "/v1/hosts", { auth: await sessionOf(stack!, stack!.account) });
+    const listed = await stack!.api<{ hosts: { id: string; status: string }[] }>("GET", "/v1/hosts", { auth: await adminSession() });
     expect(listed.body.hosts.find((h) => h.id === first.hostId)?.status).toBe("pending");
   });
 
   it("deletes a host that holds a capsule: previews it, wants the host id typed, and stops the capsule", async () => {
+    expect(registeredHostId, "the host registered by the test before").toMatch(/^host-/);
+    await openHosts();
     const db = stack!.cp.deps.db;
     const capsuleId = newId("capsule");
     await db
@@ -270,7 +286,7 @@ describe("hosts and admin pages in a browser", () => {
   });
 
   it("turns BYOC on and off for a team, and deactivates and reactivates a user", async () => {
-    const adminAuth = await sessionOf(stack!, stack!.account);
+    const adminAuth = await adminSession();
     const byocOf = async (): Promise<boolean | undefined> => {
       const teams = await stack!.api<{ teams: { id: string; is_byoc: boolean }[] }>("GET", "/v1/admin/teams", { auth: adminAuth });
       expect(teams.status).toBe(200);
@@ -278,6 +294,7 @@ describe("hosts and admin pages in a browser", () => {
     };
     expect(await byocOf()).toBe(false);
 
+    await page.goto(`${stack!.url}/capsules`);
     const nav = page.getByRole("navigation", { name: "Main" });
     await nav.getByRole("link", { name: "Admin" }).click();
     await page.waitForURL("**/admin/teams");
@@ -310,6 +327,10 @@ describe("hosts and admin pages in a browser", () => {
     // …and is refused on the next request after.
     const refused = await stack!.api("GET", "/v1/me", { auth: userToken });
     expect(refused.status, refused.text).toBe(401);
+    // Their open dashboard drops the session and asks them to sign in again.
+    await userPage.goto(`${stack!.url}/capsules`);
+    await userPage.waitForURL("**/sign-in");
+    expect(await userPage.evaluate(() => localStorage.getItem("wrenn.session"))).toBeNull();
     expect((await stack!.api("POST", "/v1/auth/login", { auth: null, body: { email: user.email, password: user.password } })).status).not.toBe(200);
 
     await userRow.getByRole("button", { name: `Activate ${user.email}` }).click();

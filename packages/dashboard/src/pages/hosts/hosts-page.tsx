@@ -36,13 +36,17 @@ function hostColumns(now: number): Column<Host>[] {
     {
       key: "host",
       header: "Host",
-      title: (h) => [h.id, h.team_id ? `BYOC host of ${h.team_id}` : "platform host", h.tags.length ? `tags: ${h.tags.join(", ")}` : ""].filter(Boolean).join("\n"),
+      title: (h) => [h.id, h.team_id ? `BYOC host of ${h.team_id}` : "platform host", `${h.mode} host`, h.tags.length ? `tags: ${h.tags.join(", ")}` : ""].filter(Boolean).join("\n"),
       cell: (h) => (
         <Stacked
           top={<Mono>{h.id}</Mono>}
           bottom={
             <span className="flex items-center gap-1">
               <span data-testid="host-type">{h.type === "byoc" ? "BYOC" : "Regular"}</span>
+              <span aria-hidden="true">·</span>
+              <span data-testid="host-mode" title={h.mode === "static" ? "Named by WRENN_AGENT_URL; reached over plain HTTP" : "Joined with a registration token; reached over mTLS"}>
+                {h.mode === "static" ? "Static" : "Registered"}
+              </span>
               {h.tags.map((t) => (
                 <span key={t} className="rounded border border-line-strong px-1 font-mono text-[10px] text-ink-dim">
                   {t}
@@ -53,7 +57,7 @@ function hostColumns(now: number): Column<Host>[] {
         />
       ),
     },
-    { key: "address", header: "Address", width: 140, className: "truncate", cell: (h) => <Mono className="text-ink-dim">{h.address || "—"}</Mono> },
+    { key: "address", header: "Address", width: 190, className: "truncate", cell: (h) => <Mono className="text-ink-dim">{h.address || "—"}</Mono> },
     {
       key: "capacity",
       header: "Capacity · usage",
@@ -87,6 +91,9 @@ export function HostsPage() {
   const isAdmin = session?.user.is_admin ?? false;
   const byocManager = Boolean(session?.team.is_byoc && canManage(session.team.role));
   const forbidden = hosts.error instanceof ApiError && hosts.error.status === 403 ? hosts.error : null;
+  // An owner or admin of a team without BYOC may list hosts too (their team's BYOC hosts):
+  // an empty list for them means "not for you", not "none registered yet".
+  const notForYou = forbidden === null && !isAdmin && !byocManager && hosts.data !== undefined && hosts.data.length === 0;
   const singleHost = isSingleHost(hosts.error);
   const canRegister = (isAdmin || byocManager) && hosts.data !== undefined;
 
@@ -111,9 +118,9 @@ export function HostsPage() {
     <>
       <PageHeader title="Hosts" description="Machines that run capsules: their health, capacity and load, live." actions={canRegister ? registerButton : null} />
       <Panel>
-        {forbidden ? (
+        {forbidden || notForYou ? (
           <EmptyState title="Hosts are for platform administrators">
-            <p className="font-mono text-[12px] text-ink-dim">{forbidden.message}</p>
+            <p className="font-mono text-[12px] text-ink-dim">{forbidden ? forbidden.message : `${session?.team.name ?? "Your team"} is not enabled for bring-your-own-cloud hosts.`}</p>
             <p className="mt-2">Owners and admins of a BYOC team see their team’s own hosts here. Ask a platform administrator to enable BYOC for your team.</p>
           </EmptyState>
         ) : singleHost && hosts.data === undefined ? (
