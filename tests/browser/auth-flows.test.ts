@@ -2,10 +2,7 @@
 // plane serving the built dashboard: sign up → activation link → signed in → sign out →
 // forgot password → reset link → sign in with the new password. There is no SMTP: the
 // links are read from the stack's e-mail outbox, as a self-hoster would read them.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -24,7 +21,6 @@ describe("accounts in a browser", () => {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   let page: Page;
-  const dashboardDir = mkdtempSync(join(tmpdir(), "wrenn-dashboard-auth-"));
   const pageErrors: string[] = [];
 
   const go = async (path: string): Promise<void> => {
@@ -50,13 +46,8 @@ describe("accounts in a browser", () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    // The sources as they are now, in production mode, into a directory of this file's own.
-    execFileSync(process.execPath, [`${repoRoot}node_modules/vite/bin/vite.js`, "build", "--outDir", dashboardDir, "--emptyOutDir"], {
-      cwd: `${repoRoot}packages/dashboard`,
-      stdio: "pipe",
-      env: { ...process.env, NODE_ENV: "production" },
-    });
-    stack = await startStack({ backend: "pglite", postgresUrl: inject("postgresUrl"), config: { dashboardDir } });
+    // The dashboard was built from the sources by tests/setup/build-dashboard.ts.
+    stack = await startStack({ backend: "pglite", postgresUrl: inject("postgresUrl") });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
@@ -67,7 +58,6 @@ describe("accounts in a browser", () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
-    rmSync(dashboardDir, { recursive: true, force: true });
   }, 60_000);
 
   it("signs up and asks to check the e-mail; the account cannot sign in before activation", async () => {

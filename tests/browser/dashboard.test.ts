@@ -2,7 +2,6 @@
 // `wrenn up` with real capsules: sign in, create a capsule, use its terminal, files and
 // metrics, pause and resume it, manage an API key, destroy it. Screenshots of every main
 // page go to test-artifacts/screenshots/.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -45,12 +44,7 @@ describe("dashboard in a browser", () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    // Serve what the sources say now, in production mode (vitest itself sets NODE_ENV=test).
-    execFileSync(process.execPath, [`${repoRoot}node_modules/vite/bin/vite.js`, "build"], {
-      cwd: `${repoRoot}packages/dashboard`,
-      stdio: "pipe",
-      env: { ...process.env, NODE_ENV: "production" },
-    });
+    // The dashboard was built from the sources by tests/setup/build-dashboard.ts.
     await removeWrennUpData(DATA_DIR, POOL, forwarding);
     up = await startWrennUp({ dataDir: DATA_DIR, port: PORT, agentPort: AGENT_PORT, pool: POOL });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });

@@ -3,10 +3,7 @@
 // no host agent: the stack's static host points at an address nobody answers, and the
 // "registered" hosts are registered by this test calling POST /v1/hosts/register itself, as
 // `wrenn agent --register` would.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { newId } from "@wrenn/core";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -33,7 +30,6 @@ describe("hosts and admin pages in a browser", () => {
   let userToken = "";
   /** The host registered in step 2 (online, at SPECS.address). */
   let registeredHostId = "";
-  const dashboardDir = mkdtempSync(join(tmpdir(), "wrenn-dashboard-hosts-admin-"));
   const pageErrors: string[] = [];
   let adminToken: string | undefined;
   /** The platform admin's session token (host management and admin routes want a user session). */
@@ -74,13 +70,8 @@ describe("hosts and admin pages in a browser", () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    // The sources as they are now, in production mode, into a directory of this file's own.
-    execFileSync(process.execPath, [`${repoRoot}node_modules/vite/bin/vite.js`, "build", "--outDir", dashboardDir, "--emptyOutDir"], {
-      cwd: `${repoRoot}packages/dashboard`,
-      stdio: "pipe",
-      env: { ...process.env, NODE_ENV: "production" },
-    });
-    stack = await startStack({ backend: "pglite", postgresUrl: inject("postgresUrl"), config: { dashboardDir } });
+    // The dashboard was built from the sources by tests/setup/build-dashboard.ts.
+    stack = await startStack({ backend: "pglite", postgresUrl: inject("postgresUrl") });
     user = await stack.newAccount(`lin-${Date.now()}@example.test`);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
     adminContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -96,7 +87,6 @@ describe("hosts and admin pages in a browser", () => {
   afterAll(async () => {
     await browser?.close().catch(() => {});
     await stack?.close();
-    rmSync(dashboardDir, { recursive: true, force: true });
   }, 60_000);
 
   it("lists the stack's static host with its address, its mode and a status badge in words", async () => {
