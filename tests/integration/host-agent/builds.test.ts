@@ -220,4 +220,33 @@ describe("template builds", () => {
     await noBuildCapsules();
     expect(await templates()).not.toContain("itest-cancel");
   });
+
+  it("cancels a build while its template is being saved: the saved template is removed again", async () => {
+    const abort = new AbortController();
+    let saving = false;
+    let finished = false;
+    const running = (async () => {
+      try {
+        for await (const res of agent.client.buildTemplate(
+          // START makes it a snapshot template, whose save takes long enough to cancel into.
+          { buildId: newId("build"), name: "itest-cancel-save", baseTemplate: "minimal", vcpus: 1, memoryMb: 512, steps: [{ instruction: "START", args: "sleep 600", timeoutSec: 0 }] },
+          { signal: abort.signal },
+        )) {
+          if (res.event.case === "log" && text(res.event.value.data).includes("snapshotting the capsule")) saving = true;
+          if (res.event.case === "finished") finished = true;
+        }
+      } catch {
+        // canceled
+      }
+    })();
+    for (let i = 0; i < 1200 && !saving; i++) await sleep(50);
+    expect(saving).toBe(true);
+    abort.abort();
+    await running;
+    expect(finished).toBe(false);
+    // The agent finishes the save it cannot interrupt, then removes what it saved.
+    for (let i = 0; i < 100 && (await templates()).includes("itest-cancel-save"); i++) await sleep(200);
+    expect(await templates()).not.toContain("itest-cancel-save");
+    await noBuildCapsules();
+  }, 120_000);
 });

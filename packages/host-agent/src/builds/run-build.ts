@@ -82,6 +82,11 @@ export async function runBuild(recipe: Recipe, options: BuildOptions, emit: (eve
     await say(kind === "snapshot" ? "snapshotting the capsule with its processes running" : "saving the capsule's files as an image template");
     const defaults = { envs: ctx.env, user: ctx.finalUser, workdir: ctx.cwd ?? "" };
     const template = await host.publishBuild(capsuleId, recipe.name, kind, defaults);
+    if (signal.aborted) {
+      // Canceled while saving (saving itself cannot be interrupted): nothing may remain.
+      await host.deleteSnapshot(recipe.name).catch((err: Error) => options.log.warn("could not remove the template of a canceled build", { name: recipe.name, error: err.message }));
+      signal.throwIfAborted();
+    }
     await say(`template "${recipe.name}" ready (${kind}, ${Math.round(template.sizeBytes / 1048576)} MiB)`);
     return template;
   } finally {

@@ -19,6 +19,8 @@ export interface BuildHost {
   ownEnvd(id: string): EnvdConnection;
   /** Publishes the capsule as `name`, atomically replacing an older template of that name. */
   publishBuild(id: string, name: string, kind: "snapshot" | "image", defaults: TemplateDefaults): Promise<TemplateRecord>;
+  /** Removes a published template (a build canceled while it was being saved). */
+  deleteSnapshot(name: string): Promise<void>;
   destroyOwn(id: string): Promise<void>;
 }
 
