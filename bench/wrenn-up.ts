@@ -1,8 +1,9 @@
 // First-run experience, measured (issue 5):
 //  1. `wrenn up` start → first successful `commands.run` through the SDK, on a warm machine
 //     (image already built), over BENCH_STARTS runs (default 3)
-//  2. SDK `Capsule.create()` → `commands.run("echo")` done, p50/p95 over BENCH_N (default 30),
-//     with `wrenn up`'s default warm pool (one ready `minimal`), and with no pool
+//  2. SDK `Capsule.create()` → `commands.run("echo")` done, p50/p95 over BENCH_N (default 50,
+//     issue 8 §4), with `wrenn up`'s default warm pool (one ready `minimal`), cold (no pool),
+//     and from a snapshot template
 // Run: npm run build && npm run bench -- wrenn-up
 import { readFileSync } from "node:fs";
 import { Capsule } from "wrenn";
@@ -10,12 +11,12 @@ import { removeWrennUpData, startWrennUp } from "../tests/e2e/support/wrenn-up.j
 import { report, summarize } from "./lib/stats.js";
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
-const N = Number(process.env.BENCH_N ?? 30);
+const N = Number(process.env.BENCH_N ?? 50);
 const DATA_DIR = "/var/tmp/wrenn-bench-up";
 const POOL = "10.46.0.0/16";
 const PORT = 19935;
 
-async function createAndEcho(options: { apiUrl: string; apiKey: string }): Promise<number> {
+async function createAndEcho(options: { apiUrl: string; apiKey: string; template?: string }): Promise<number> {
   const start = process.hrtime.bigint();
   const capsule = await Capsule.create(options);
   const result = await capsule.commands.run("echo hi");
@@ -58,6 +59,16 @@ async function main(): Promise<void> {
           if (pools === undefined) await new Promise((r) => setTimeout(r, 1500)); // refill between creates
         }
         report({ name: `sdk.create_to_echo_ms.${label}`, ...summarize(samples) });
+        if (pools === "") {
+          // From a snapshot template (restored, not booted), on the same instance.
+          const source = await Capsule.create({ apiUrl: up.url, apiKey: up.apiKey });
+          await source.commands.run("echo ready > /tmp/ready");
+          await source.createSnapshot("bench-snap", { overwrite: true });
+          await source.kill();
+          const restored: number[] = [];
+          for (let i = 0; i < N; i++) restored.push(await createAndEcho({ apiUrl: up.url, apiKey: up.apiKey, template: "bench-snap" }));
+          report({ name: "sdk.create_to_echo_ms.from_snapshot", ...summarize(restored) });
+        }
       } finally {
         await up.stop();
       }
