@@ -377,6 +377,7 @@ describe("fleet: two control planes, three registered hosts", () => {
   }, 90_000);
 
   it("deletes a host with force: its capsules are destroyed, the agent shuts down and forgets its credentials", async () => {
+    const stored = credentials(1);
     const refused = await api(0, "DELETE", `/v1/hosts/${hostIds[1]}`, { auth: adminJwt });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: "host_has_capsules", details: { capsule_ids: [kept.host2] } });
@@ -385,13 +386,19 @@ describe("fleet: two control planes, three registered hosts", () => {
     const row = await db.db.selectFrom("capsules").select(["status", "error"]).where("id", "=", kept.host2).executeTakeFirstOrThrow();
     expect(row.status).toBe("stopped");
     const agent = agents[1]!;
-    await until("agent 2 to exit", async () => (agent.child.exitCode !== null ? true : undefined), 20_000);
+    // It learns at its next heartbeat (2 s here), destroys what it still holds and stops.
+    await until("agent 2 to exit", async () => (agent.child.exitCode !== null ? true : undefined), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; its last log lines:\n${agent.logs.slice(-15).join("\n")}`);
+    });
     expect(agent.child.exitCode).toBe(0);
     expect(existsSync(`${agentDir(1)}/host/credentials.json`)).toBe(false);
+    // An agent whose host token had expired learns the same from its refresh token.
+    const refreshed = await api(0, "POST", "/v1/hosts/auth/refresh", { auth: "", body: { refresh_token: stored.refresh_token } });
+    expect(refreshed.status).toBe(404);
     expect(hostResources(agentDir(1), "TFLEETB-EG-").runscProcesses).toBe(0);
     expect((await api(1, "GET", "/v1/hosts", { auth: adminJwt })).body.hosts.map((h: any) => h.id)).not.toContain(hostIds[1]);
     agents[1] = undefined;
-  }, 60_000);
+  }, 120_000);
 
   it("delivers every event to the webhooks exactly once, signed, across a replica restart", async () => {
     const ids = channels.map((c) => c.id);

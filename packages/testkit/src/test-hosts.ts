@@ -12,6 +12,34 @@ function tryIp(...args: string[]): void {
   }
 }
 
+function linkExists(name: string): boolean {
+  try {
+    ip("link", "show", name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Removes what createTestHosts made for `prefix`: namespaces, veths and the bridge, and
+ * waits until the links are really gone (under load they outlive their namespace for a
+ * while, and a new run would fail on "File exists").
+ */
+export function removeTestHosts(prefix: string): void {
+  for (let i = 1; i <= 9; i++) tryIp("netns", "del", `${prefix}${i}`);
+  const links = [`${prefix}br`, ...Array.from({ length: 9 }, (_, i) => `${prefix}${i + 1}h`)];
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const present = links.filter(linkExists);
+    if (present.length === 0) return;
+    for (const link of present) tryIp("link", "del", link);
+    pause(500);
+  }
+  throw new Error(`test host links still present after 30 s: ${links.filter(linkExists).join(", ")}`);
+}
+
 export interface TestHostNetwork {
   /** The bridge address the control plane listens on, reachable from every test host. */
   gateway: string;
@@ -29,10 +57,7 @@ export function createTestHosts(options: { prefix: string; count: number; subnet
   const { prefix, count, subnet } = options;
   const bridge = `${prefix}br`;
   const gateway = `10.40.${subnet}.1`;
-  const remove = (): void => {
-    for (let i = 1; i <= 9; i++) tryIp("netns", "del", `${prefix}${i}`);
-    tryIp("link", "del", bridge);
-  };
+  const remove = (): void => removeTestHosts(prefix);
   remove();
   ip("link", "add", bridge, "type", "bridge");
   ip("addr", "add", `${gateway}/24`, "dev", bridge);

@@ -256,7 +256,16 @@ export function hostRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post(
     "/hosts/auth/refresh",
-    { schema: { tags, summary: "A new host JWT for a refresh token (which rotates)", security: [], body: RefreshBody, response: { 200: Refreshed, ...errorResponses() } } },
+    {
+      schema: {
+        tags,
+        summary: "A new host JWT for a refresh token (which rotates)",
+        description: "404 when the host was deleted: the agent should shut down and forget its credentials.",
+        security: [],
+        body: RefreshBody,
+        response: { 200: Refreshed, ...errorResponses(404) },
+      },
+    },
     async (request) => refreshHostToken(deps, request.body.refresh_token),
   );
 

@@ -73,10 +73,12 @@ export async function reconcileOnce(deps: Deps, log: FastifyBaseLogger): Promise
 /** One host's capsules against its agent's list. */
 export async function reconcileHost(deps: Deps, hostId: string, log: FastifyBaseLogger): Promise<number> {
   const agent = await deps.fleet.agentFor(hostId);
+  // Rows first, then the agent's list: a create that finishes in between is still pending
+  // in our copy (left alone), never a running row the list does not have yet ("vanished").
+  const rows = await listHostCapsules(deps.db, hostId, ["pending", "running", "paused", "missing"]);
   const { capsules, autoPausedIds } = await agent.client.listCapsules({}, { timeoutMs: 15_000 });
   const byId = new Map(capsules.map((c) => [c.capsuleId, c]));
   const autoPaused = new Set(autoPausedIds);
-  const rows = await listHostCapsules(deps.db, hostId, ["pending", "running", "paused", "missing"]);
   const now = Date.now();
   let repaired = 0;
   for (const row of rows) {

@@ -32,8 +32,9 @@ export async function findHostByRegistrationToken(db: Db, tokenHash: string): Pr
   return db.selectFrom("hosts").selectAll().where("registration_token_hash", "=", tokenHash).where("deleted_at", "is", null).executeTakeFirst();
 }
 
+/** Deleted hosts too: their agents learn from it that they are gone. */
 export async function findHostByRefreshToken(db: Db, tokenHash: string): Promise<Host | undefined> {
-  return db.selectFrom("hosts").selectAll().where("refresh_token_hash", "=", tokenHash).where("deleted_at", "is", null).executeTakeFirst();
+  return db.selectFrom("hosts").selectAll().where("refresh_token_hash", "=", tokenHash).executeTakeFirst();
 }
 
 /** What each host holds, from the capsule rows (pending counts as running: it is being placed there). */

@@ -155,7 +155,9 @@ export async function deleteHost(deps: Deps, auth: AuthContext, id: string, forc
     }
     await transitionCapsule(deps.db, capsuleId, ["pending", "running", "paused", "missing"], { status: "stopped", stopped_at: new Date(), error: "its host was deleted" });
   }
-  await updateHost(deps.db, id, { deleted_at: new Date(), registration_token_hash: null, refresh_token_hash: null });
+  // The refresh token stays: an agent whose host token has expired learns from it that its
+  // host is gone (404), rather than being stuck on refusals.
+  await updateHost(deps.db, id, { deleted_at: new Date(), registration_token_hash: null });
   deps.fleet.invalidate(id);
   await insertAudit(deps.db, { teamId: host.team_id, ...actorOf(auth), action: "host.delete", resourceType: "host", resourceId: id, metadata: { force, capsules_destroyed: capsuleIds.length } });
 }
@@ -231,6 +233,7 @@ export async function registerHost(deps: Deps, input: RegisterInput): Promise<Ho
 /** A new host JWT for a refresh token; the refresh token rotates (the old one stops working). */
 export async function refreshHostToken(deps: Deps, refreshToken: string): Promise<{ host_id: string; token: string; token_expires_at: string; refresh_token: string }> {
   const host = await findHostByRefreshToken(deps.db, sha256Hex(refreshToken));
+  if (host?.deleted_at) throw new WrennError("not_found", `host ${host.id} was deleted; the agent should shut down and forget its credentials`);
   if (!host || !host.refresh_expires_at || host.refresh_expires_at.getTime() < Date.now()) {
     throw new WrennError("unauthorized", "this refresh token is unknown, used or expired; register the agent again");
   }
@@ -239,6 +242,7 @@ export async function refreshHostToken(deps: Deps, refreshToken: string): Promis
     .updateTable("hosts")
     .set({ refresh_token_hash: next.hash, refresh_expires_at: new Date(Date.now() + REFRESH_TTL_MS) })
     .where("id", "=", host.id)
+    .where("deleted_at", "is", null)
     .where("refresh_token_hash", "=", sha256Hex(refreshToken))
     .returning("id")
     .executeTakeFirst();

@@ -233,9 +233,11 @@ describe("leastLoaded", () => {
     const p = { ...plain, reserveDiskGb: 5 };
     expect(chosen(req({ diskMb: 3072 }), [full], p)).toBe("full");
     expect(reason(req({ diskMb: 3073 }), [full], p)).toBe("no host has 3073 MB free disk (best: full 3072 MB)");
-    // With more real free space the other, otherwise equal, host wins.
-    expect(chosen(req({ diskMb: 1024 }), [full, host("roomy", { diskFreeGb: 90 })], p)).toBe("roomy");
-    expect(chosen(req({ diskMb: 1024 }), [full, host("unknown")], p)).toBe("unknown");
+    // The report bounds but does not rank: it is as old as the last heartbeat, and hosts on
+    // one volume report the same use, so ranking by it would pile creates onto one host.
+    expect(chosen(req({ diskMb: 1024 }), [full, host("roomy", { diskFreeGb: 90 })], p)).toBe("full");
+    const busier = host("a-busier", { diskFreeGb: 90, running: { vcpus: 1, memoryMb: 512, diskMb: 4096 } });
+    expect(chosen(req({ diskMb: 1024 }), [busier, host("b-idle", { diskFreeGb: 50 })], p)).toBe("b-idle");
   });
 
   it("never chooses a host that has not reported its specs", () => {

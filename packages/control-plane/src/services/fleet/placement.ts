@@ -149,23 +149,25 @@ function fitOf(request: PlacementRequest, host: HostCandidate, policy: Placement
     free[d] = capacity[d] - used[d];
     utilisation[d] = capacity[d] > 0 ? (used[d] + wanted[d]) / capacity[d] : Infinity;
   }
+  let realDiskFits = true;
   if (host.diskFreeGb !== undefined) {
     // Allocations can overstate real use (sparse files) or understate it (logs, images), so
-    // the agent's own free-space report also bounds the disk: the volume's real use plus
-    // the request, over its size minus the reserve.
+    // the agent's own free-space report also bounds the disk: the request must fit in what
+    // is really free, less the reserve. It bounds, it does not rank: the report is only as
+    // fresh as the last heartbeat (and hosts sharing a volume report the same use), so
+    // ranking by it would send every create to one host until the next report.
     const freeMb = host.diskFreeGb * 1024 - policy.reserveDiskGb * 1024;
-    const realUsedMb = Math.max(0, host.diskGb * 1024 - host.diskFreeGb * 1024);
-    const realCapacity = realUsedMb + freeMb;
     free.disk = Math.min(free.disk, freeMb);
-    const realUtilisation = realCapacity > 0 ? (realUsedMb + request.diskMb) / realCapacity : Infinity;
-    utilisation.disk = Math.max(utilisation.disk, realUtilisation);
+    realDiskFits = request.diskMb <= freeMb + epsilon;
+    // Unplaceable here: marks disk as the dimension at fault in the reason.
+    if (!realDiskFits) utilisation.disk = Infinity;
   }
   const values = dimensions.map((d) => utilisation[d]);
   return {
     host,
     free,
     utilisation,
-    fits: values.every((u) => u <= 1 + epsilon),
+    fits: realDiskFits && values.every((u) => u <= 1 + epsilon),
     bottleneck: Math.max(...values),
     sum: values.reduce((a, b) => a + b, 0),
   };
