@@ -11,6 +11,6 @@ export default defineConfig({
     // Most test time is waiting on gVisor sandboxes and agents, not CPU: three files at a
     // time on a 2-core machine (each agent has its own network names and data directory).
     maxWorkers: 3,
-    globalSetup: ["tests/setup/build-envd.ts", "tests/setup/build-cli.ts", "tests/setup/build-dashboard.ts", "tests/setup/postgres.ts"],
+    globalSetup: ["tests/setup/host-state.ts", "tests/setup/build-envd.ts", "tests/setup/build-cli.ts", "tests/setup/build-dashboard.ts", "tests/setup/postgres.ts"],
   },
 });
