@@ -7,14 +7,14 @@ import { randomBytes } from "node:crypto";
 import { buildApp, type BuildAppOptions } from "./app.js";
 import type { ControlPlaneConfig } from "./config.js";
 import type { Deps } from "./deps.js";
-import { ensureLocalHost } from "./services/hosts.js";
 import { createMailer } from "./services/mailer.js";
 import { startReconciler, type Reconciler } from "./services/reconciler.js";
 import { buildServiceOf } from "./services/builds/service.js";
 import { startTeamSampler } from "./services/capsule-usage.js";
 import { startChannelDelivery } from "./services/channels/index.js";
 import { Fleet } from "./services/fleet/fleet.js";
-import { checkHostsOnce, probeStaticHost, startHostMonitor } from "./services/fleet/monitor.js";
+import { ensureLocalHost } from "./services/fleet/hosts.js";
+import { probeStaticHost, startHostMonitor } from "./services/fleet/monitor.js";
 import { ControlPlanePki } from "./services/fleet/pki-runtime.js";
 
 export interface RunningControlPlane {
@@ -59,8 +59,6 @@ export async function startControlPlane(
       mailer: createMailer(database.db, config.smtp, log),
       metrics,
     };
-    // Static agents' specs and status before the first request (a failure is only logged).
-    await checkHostsOnce(deps, log).catch((err: unknown) => log.warn({ err }, "first host check failed"));
     const app = await buildApp(deps, { ...options, loggerInstance: log });
     let url = "";
     if (options.listen !== false) {

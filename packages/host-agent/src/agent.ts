@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { heartbeatStatsOf } from "@wrenn/core";
 import { join } from "node:path";
 import { TemplateBuilder } from "./builds/builder.js";
 import { CapsuleManager } from "./capsules/manager.js";
@@ -15,7 +16,6 @@ import { createAgentServer, type AgentServer } from "./server.js";
 import { hostSpecs, register } from "./fleet/control-plane-client.js";
 import { credentialsPath, loadCredentials, saveCredentials } from "./fleet/credentials.js";
 import { startHeartbeats, type HeartbeatLoop } from "./fleet/heartbeats.js";
-import type { HostStats } from "./capsules/types.js";
 
 export interface Agent {
   manager: CapsuleManager;
@@ -119,7 +119,7 @@ export async function startAgent(
         wrennDir: config.wrennDir,
         credentials,
         intervalMs: config.heartbeatIntervalSec * 1000,
-        stats: async () => heartbeatBody(await manager.hostStats()),
+        stats: async () => ({ ...heartbeatStatsOf(await manager.hostStats()) }),
         onCertificate: (next) => server.updateTls({ certPem: next.cert_pem, keyPem: next.key_pem, caCertPem: next.ca_cert_pem }),
         // A deleted host's capsules are nobody's: destroy them (the control plane tried
         // too, but may not have reached this agent), then ask to be stopped.
@@ -156,23 +156,4 @@ export async function startAgent(
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(":");
   return [address.slice(0, at).replace(/^\[(.*)\]$/, "$1"), Number(address.slice(at + 1))];
-}
-
-/** Host stats as the control plane's heartbeat body. */
-function heartbeatBody(stats: HostStats): Record<string, unknown> {
-  const mb = 1024 * 1024;
-  return {
-    cpu_percent: stats.cpuCores > 0 ? Math.min(100, Math.round((stats.load1m / stats.cpuCores) * 100)) : 0,
-    memory_total_mb: Math.floor(stats.memoryTotalBytes / mb),
-    memory_used_mb: Math.floor((stats.memoryTotalBytes - stats.memoryAvailableBytes) / mb),
-    disk_total_gb: Math.floor(stats.diskTotalBytes / 1024 / mb),
-    disk_free_gb: Math.floor(stats.diskAvailableBytes / 1024 / mb),
-    capsules_running: stats.capsulesRunning,
-    capsules_paused: stats.capsulesPaused,
-    // Everything running counts, the agent's own warm-pool spares and builds included.
-    vcpus_allocated: stats.vcpusAllocated,
-    memory_allocated_mb: stats.memoryAllocatedMb,
-    load_1m: stats.load1m,
-    agent_version: stats.agentVersion,
-  };
 }

@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { liveHostCapsuleIds } from "@wrenn/db";
+import { liveCapsuleCounts, liveHostCapsuleIds } from "@wrenn/db";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -162,8 +162,8 @@ export function hostRoutes(app: FastifyInstance, deps: Deps): void {
     "/hosts",
     { preHandler: guard(deps), schema: { tags, summary: "Hosts you may manage (admins: all)", response: { 200: HostList, ...errorResponses(403) } } },
     async (request) => {
-      const hosts = await listVisibleHosts(deps, authOf(request));
-      return { hosts: await Promise.all(hosts.map(withCount)) };
+      const [hosts, counts] = await Promise.all([listVisibleHosts(deps, authOf(request)), liveCapsuleCounts(deps.db)]);
+      return { hosts: hosts.map((h) => hostJson(h, counts.get(h.id) ?? 0)) };
     },
   );
 

@@ -1,5 +1,5 @@
-import { useState, type FormEvent, type ReactNode } from "react";
-import { messageOf } from "../api/client";
+import type { ReactNode } from "react";
+import { useFormSubmit } from "../hooks/use-form-submit";
 import { Button } from "./button";
 import { cx } from "./cx";
 import { Dialog } from "./dialog";
@@ -38,24 +38,11 @@ export function FormDialog({
   wide?: boolean;
   className?: string;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, onSubmit: submit } = useFormSubmit(onSubmit);
   const close = (): void => {
     if (busy) return;
     setError(null);
     onClose();
-  };
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
   };
   const done = result !== undefined && result !== null && result !== false;
   return (
@@ -85,7 +72,7 @@ export function FormDialog({
       {done ? (
         result
       ) : (
-        <form id={formId} onSubmit={(e) => void submit(e)} className={cx("flex flex-col", className)}>
+        <form id={formId} onSubmit={submit} className={cx("flex flex-col", className)}>
           {children}
           <FormError message={error} />
         </form>

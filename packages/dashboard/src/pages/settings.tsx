@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { api, messageOf } from "../api/client";
+import { useState } from "react";
+import { api } from "../api/client";
 import { clearSession, getSession, setSession } from "../api/session";
 import type { User } from "../api/types";
 import { Button } from "../components/button";
@@ -9,30 +9,20 @@ import { Field, FormError, Input } from "../components/field";
 import { Mono, PageHeader, Panel } from "../components/page";
 import { ErrorState, LoadingRows } from "../components/states";
 import { useToast } from "../components/toast";
+import { useFormSubmit } from "../hooks/use-form-submit";
 import { formatTime } from "../lib/format";
 
 function Profile({ user }: { user: User }) {
   const [name, setName] = useState(user.name);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const toast = useToast();
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await api<User>("PATCH", "/me", { body: { name: name.trim() } });
-      const s = getSession();
-      if (s) setSession({ ...s, user: { ...s.user, ...updated } });
-      toast.ok("Profile saved.");
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useFormSubmit(async () => {
+    const updated = await api<User>("PATCH", "/me", { body: { name: name.trim() } });
+    const s = getSession();
+    if (s) setSession({ ...s, user: { ...s.user, ...updated } });
+    toast.ok("Profile saved.");
+  });
   return (
-    <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-4 p-4">
+    <form onSubmit={onSubmit} className="flex flex-col gap-4 p-4">
       <Field label="E-mail">{(id) => <Input id={id} value={user.email} disabled />}</Field>
       <Field label="Name">{(id) => <Input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} autoComplete="name" />}</Field>
       <dl className="grid grid-cols-2 gap-3 text-[12px]">
@@ -60,26 +50,15 @@ function Profile({ user }: { user: User }) {
 function Password() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const toast = useToast();
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api("POST", "/me/password", { body: { current_password: current, new_password: next } });
-      setCurrent("");
-      setNext("");
-      toast.ok("Password changed.");
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useFormSubmit(async () => {
+    await api("POST", "/me/password", { body: { current_password: current, new_password: next } });
+    setCurrent("");
+    setNext("");
+    toast.ok("Password changed.");
+  });
   return (
-    <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-4 p-4">
+    <form onSubmit={onSubmit} className="flex flex-col gap-4 p-4">
       <Field label="Current password">{(id) => <Input id={id} type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required autoComplete="current-password" />}</Field>
       <Field label="New password" hint="At least 8 characters.">
         {(id) => <Input id={id} type="password" value={next} onChange={(e) => setNext(e.target.value)} required autoComplete="new-password" />}

@@ -68,8 +68,22 @@ export async function hostLoads(db: Db): Promise<Map<string, HostLoad>> {
   return loads;
 }
 
+const LIVE_STATUSES = ["pending", "running", "paused", "missing"] as const;
+
+/** How many live capsules (pending, running, paused, missing) each host holds, in one query. */
+export async function liveCapsuleCounts(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom("capsules")
+    .select(["host_id", sql<string>`count(*)`.as("count")])
+    .where("status", "in", LIVE_STATUSES)
+    .where("host_id", "is not", null)
+    .groupBy("host_id")
+    .execute();
+  return new Map(rows.map((r) => [r.host_id!, Number(r.count)]));
+}
+
 /** Capsules that still hold resources on a host (what deleting it would destroy). */
 export async function liveHostCapsuleIds(db: Db, hostId: string): Promise<string[]> {
-  const rows = await db.selectFrom("capsules").select("id").where("host_id", "=", hostId).where("status", "in", ["pending", "running", "paused", "missing"]).orderBy("id").execute();
+  const rows = await db.selectFrom("capsules").select("id").where("host_id", "=", hostId).where("status", "in", LIVE_STATUSES).orderBy("id").execute();
   return rows.map((r) => r.id);
 }

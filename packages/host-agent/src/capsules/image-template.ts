@@ -5,7 +5,7 @@ import { prepareSnapshot } from "./envd-boot.js";
 import { runtimeIdOf, type CapsuleEntry } from "./entry.js";
 import type { ManagerInternals } from "./internals.js";
 import type { SnapshotMeta, SnapshotStore } from "./snapshot-store.js";
-import { snapshotTemplate } from "./snapshot.js";
+import { snapshotMetaOf, snapshotTemplate } from "./snapshot.js";
 import type { TemplateRecord } from "./types.js";
 
 /**
@@ -23,25 +23,7 @@ export async function imageTemplate(m: ManagerInternals, store: SnapshotStore, e
   const staging = await store.stage();
   try {
     await new CapsuleDisk(entry.dir).exportUpper(join(staging, "upper"));
-    const meta: SnapshotMeta = {
-      name,
-      kind: "image",
-      baseTemplate: entry.record.template,
-      vcpus: entry.record.vcpus,
-      memoryMb: entry.record.memoryMb,
-      diskMb: entry.record.diskMb,
-      createdAt: Date.now(),
-      sizeBytes: 0,
-      accessToken: "",
-      lowerDir: entry.runtime.lowerDir,
-      imageHash: entry.runtime.imageHash,
-      optDir: entry.runtime.optDir,
-      optHash: entry.runtime.optHash,
-      envs: entry.record.envs,
-      defaultUser: entry.record.defaultUser,
-      defaultWorkdir: entry.record.defaultWorkdir,
-      envdVersion: entry.record.envdVersion,
-    };
+    const meta: SnapshotMeta = { ...snapshotMetaOf(entry, name, ""), kind: "image" };
     return snapshotTemplate(await store.commit(staging, meta, true));
   } catch (err) {
     await rm(staging, { recursive: true, force: true });

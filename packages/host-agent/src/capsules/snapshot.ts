@@ -58,30 +58,39 @@ export async function snapshotCapsule(
         await m.save(entry);
       }
     }
-    const meta: SnapshotMeta = {
-      name,
-      baseTemplate: entry.record.template,
-      vcpus: entry.record.vcpus,
-      memoryMb: entry.record.memoryMb,
-      diskMb: entry.record.diskMb,
-      createdAt: Date.now(),
-      sizeBytes: 0,
-      accessToken: entry.runtime.accessToken,
-      lowerDir: entry.runtime.lowerDir,
-      imageHash: entry.runtime.imageHash,
-      optDir: entry.runtime.optDir,
-      optHash: entry.runtime.optHash,
-      envs: entry.record.envs,
-      defaultUser: entry.record.defaultUser,
-      defaultWorkdir: entry.record.defaultWorkdir,
-      envdVersion: entry.record.envdVersion,
-    };
+    const meta = snapshotMetaOf(entry, name, entry.runtime.accessToken);
     await store.commit(staging, meta, overwrite);
     return snapshotTemplate(meta);
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * What a template made from `entry` records: its specs, base image, /opt layer and
+ * defaults. A snapshot keeps the capsule's envd token (restored processes hold it); an
+ * image template has none (its capsules boot and get their own).
+ */
+export function snapshotMetaOf(entry: CapsuleEntry, name: string, accessToken: string): SnapshotMeta {
+  return {
+    name,
+    baseTemplate: entry.record.template,
+    vcpus: entry.record.vcpus,
+    memoryMb: entry.record.memoryMb,
+    diskMb: entry.record.diskMb,
+    createdAt: Date.now(),
+    sizeBytes: 0,
+    accessToken,
+    lowerDir: entry.runtime.lowerDir,
+    imageHash: entry.runtime.imageHash,
+    optDir: entry.runtime.optDir,
+    optHash: entry.runtime.optHash,
+    envs: entry.record.envs,
+    defaultUser: entry.record.defaultUser,
+    defaultWorkdir: entry.record.defaultWorkdir,
+    envdVersion: entry.record.envdVersion,
+  };
 }
 
 export function snapshotTemplate(meta: SnapshotMeta): TemplateRecord {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { exampleIds } from "../../http/schemas.js";
 import { CapsuleSchema, capsuleExample, capsuleJson } from "../capsule-json.js";
 import { TemplateSchema, templateExample } from "../capsule-snapshots.js";
+import { UserSchema, userJson } from "../accounts/views.js";
 import { auditEntryJson, auditEntryShape } from "../audit-json.js";
 
 const iso = (d: Date): string => d.toISOString();
@@ -51,20 +52,14 @@ const userExample = {
   team_count: 2,
 } as const;
 
-export const AdminUserSchema = z
-  .object({
-    id: z.string(),
-    email: z.string(),
-    name: z.string(),
-    status: z.enum(["pending", "active", "disabled"]),
-    is_admin: z.boolean().meta({ description: "platform administrator" }),
-    created_at: z.string(),
-    team_count: z.number().int().meta({ description: "live teams the user belongs to" }),
-  })
+/** The public user JSON without the session detail, plus how many teams the user is in. */
+export const AdminUserSchema = UserSchema.omit({ default_team_id: true })
+  .extend({ team_count: z.number().int().meta({ description: "live teams the user belongs to" }) })
   .meta({ id: "AdminUser", example: userExample });
 
 export function adminUserJson(u: AdminUserRow): z.infer<typeof AdminUserSchema> {
-  return { id: u.id, email: u.email, name: u.name, status: u.status, is_admin: u.is_admin, created_at: iso(u.created_at), team_count: u.team_count };
+  const { default_team_id: _, ...user } = userJson(u);
+  return { ...user, team_count: u.team_count };
 }
 
 export const AdminUserListSchema = z

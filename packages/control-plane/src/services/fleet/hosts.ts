@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { WrennError, newId } from "@wrenn/core";
+import { WrennError, newId, type HeartbeatStats } from "@wrenn/core";
 import {
   findHost,
   findHostByRefreshToken,
@@ -9,9 +9,11 @@ import {
   listHosts,
   transitionCapsule,
   updateHost,
+  type Database,
   type Host,
 } from "@wrenn/db";
 import type { FastifyBaseLogger } from "fastify";
+import type { Kysely } from "kysely";
 import { actorOf, type AuthContext } from "../../auth/context.js";
 import { signHostToken, verifyHostToken } from "../../auth/host-jwt.js";
 import { sha256Hex } from "../../auth/secrets.js";
@@ -251,19 +253,7 @@ export async function refreshHostToken(deps: Deps, refreshToken: string): Promis
   return { host_id: host.id, token: jwt.token, token_expires_at: jwt.expiresAt.toISOString(), refresh_token: next.plaintext };
 }
 
-export interface HeartbeatInput {
-  cpu_percent?: number | undefined;
-  memory_used_mb?: number | undefined;
-  memory_total_mb?: number | undefined;
-  disk_free_gb?: number | undefined;
-  disk_total_gb?: number | undefined;
-  capsules_running?: number | undefined;
-  capsules_paused?: number | undefined;
-  vcpus_allocated?: number | undefined;
-  memory_allocated_mb?: number | undefined;
-  load_1m?: number | undefined;
-  agent_version?: string | undefined;
-}
+export type HeartbeatInput = Partial<HeartbeatStats>;
 
 export interface HeartbeatAnswer {
   host_id: string;
@@ -311,4 +301,20 @@ export async function markHostUp(deps: Deps, host: Host, log: FastifyBaseLogger)
   await insertAudit(deps.db, { teamId: host.team_id, actorType: "system", actorId: null, action: "host.up", resourceType: "host", resourceId: host.id });
   await emitEvent(deps, { type: "host.up", teamId: host.team_id, resourceId: host.id, data: { address: host.address } });
   reconcileRecovered(deps, host.id, log);
+}
+
+/**
+ * The hosts row of the static agent (WRENN_AGENT_URL: `wrenn up`, simple split mode),
+ * found by address, created on first start. It is marked online now; the host monitor
+ * probes it from then on (its stats are its heartbeat).
+ */
+export async function ensureLocalHost(db: Kysely<Database>, address: string): Promise<string> {
+  const existing = await db.selectFrom("hosts").select("id").where("address", "=", address).where("mode", "=", "static").where("deleted_at", "is", null).executeTakeFirst();
+  if (existing) {
+    await db.updateTable("hosts").set({ status: "online", last_heartbeat_at: new Date() }).where("id", "=", existing.id).execute();
+    return existing.id;
+  }
+  const id = newId("host");
+  await db.insertInto("hosts").values({ id, address, status: "online", mode: "static", team_id: null, last_heartbeat_at: new Date(), deleted_at: null }).execute();
+  return id;
 }

@@ -1,6 +1,6 @@
 import { insertAudit, listHosts, updateHost, type Host } from "@wrenn/db";
 import type { FastifyBaseLogger } from "fastify";
-import type { GetHostStatsResponse } from "@wrenn/proto/hostagent/v1";
+import { heartbeatStatsOf } from "@wrenn/core";
 import type { Deps } from "../../deps.js";
 import { emitEvent } from "../events.js";
 import { reconcileHost } from "../reconciler.js";
@@ -38,36 +38,17 @@ export async function probeStaticHost(deps: Deps, host: Host, log: FastifyBaseLo
   } catch {
     return;
   }
-  const mb = 1024 * 1024;
+  const figures = heartbeatStatsOf(stats);
   const updated = await updateHost(deps.db, host.id, {
     last_heartbeat_at: new Date(),
     arch: stats.arch,
     cpu_cores: stats.cpuCores,
-    memory_mb: Math.floor(Number(stats.memoryTotalBytes) / mb),
-    disk_gb: Math.floor(Number(stats.diskTotalBytes) / (1024 * mb)),
-    stats: JSON.stringify(heartbeatStats(stats)),
+    memory_mb: figures.memory_total_mb,
+    disk_gb: figures.disk_total_gb,
+    stats: JSON.stringify({ ...figures, reported_at: new Date().toISOString() }),
     ...(host.status !== "online" ? { status: "online" as const } : {}),
   });
   if (updated && host.status === "unreachable") await markHostUp(deps, host, log);
-}
-
-/** The stats a host reports, in the shape heartbeats carry. */
-export function heartbeatStats(stats: GetHostStatsResponse): Record<string, unknown> {
-  const mb = 1024 * 1024;
-  return {
-    memory_total_mb: Math.floor(Number(stats.memoryTotalBytes) / mb),
-    memory_used_mb: Math.floor(Number(stats.memoryTotalBytes - stats.memoryAvailableBytes) / mb),
-    disk_total_gb: Math.floor(Number(stats.diskTotalBytes) / (1024 * mb)),
-    disk_free_gb: Math.floor(Number(stats.diskAvailableBytes) / (1024 * mb)),
-    capsules_running: stats.capsulesRunning,
-    capsules_paused: stats.capsulesPaused,
-    vcpus_allocated: stats.vcpusAllocated,
-    memory_allocated_mb: Number(stats.memoryAllocatedMb),
-    load_1m: stats.load1m,
-    cpu_percent: stats.cpuCores > 0 ? Math.min(100, Math.round((stats.load1m / stats.cpuCores) * 100)) : 0,
-    agent_version: stats.agentVersion,
-    reported_at: new Date().toISOString(),
-  };
 }
 
 /** A host went silent: its capsules are missing (not stopped: it may come back), audit and event. */

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { api, messageOf } from "../../api/client";
+import { useState } from "react";
+import { api } from "../../api/client";
 import { getSession, setSession } from "../../api/session";
 import type { Team } from "../../api/types";
 import { Button } from "../../components/button";
@@ -9,33 +9,23 @@ import { FormDialog } from "../../components/form-dialog";
 import { useSwitchTeam } from "../../components/layout";
 import { Mono } from "../../components/page";
 import { useToast } from "../../components/toast";
+import { useFormSubmit } from "../../hooks/use-form-submit";
 
 export const canManage = (role: Team["role"] | undefined): boolean => role === "owner" || role === "admin";
 
 export function RenameForm({ team }: { team: Team }) {
   const [name, setName] = useState(team.name);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const toast = useToast();
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await api<Team>("PATCH", `/teams/${team.id}`, { body: { name: name.trim() } });
-      const s = getSession();
-      if (s && s.team.id === team.id) setSession({ ...s, team: { ...s.team, name: updated.name ?? name.trim() } });
-      void queryClient.invalidateQueries({ queryKey: ["teams"] });
-      toast.ok("Team renamed.");
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useFormSubmit(async () => {
+    const updated = await api<Team>("PATCH", `/teams/${team.id}`, { body: { name: name.trim() } });
+    const s = getSession();
+    if (s && s.team.id === team.id) setSession({ ...s, team: { ...s.team, name: updated.name ?? name.trim() } });
+    void queryClient.invalidateQueries({ queryKey: ["teams"] });
+    toast.ok("Team renamed.");
+  });
   return (
-    <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-3 p-4">
+    <form onSubmit={onSubmit} className="flex flex-col gap-3 p-4">
       <div className="flex items-end gap-2">
         <Field label="Team name" className="flex-1">
           {(id) => <Input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} disabled={!canManage(team.role)} />}
