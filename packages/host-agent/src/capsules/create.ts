@@ -105,7 +105,7 @@ export async function createCapsule(
       phase("runtime_restore_ms");
       await m.bootEnvd(entry, snapshot.accessToken, signal);
     } else {
-      await m.deps.runtime.start(m.bundle(entry), signal);
+      await startSandbox(m, entry, signal);
       phase("runtime_start_ms");
       await m.bootEnvd(entry, undefined, signal);
     }
@@ -124,5 +124,20 @@ export async function createCapsule(
     await rm(dir, { recursive: true, force: true }).catch(() => {});
     if (err instanceof WrennError) throw err;
     throw new WrennError("internal_error", `creating capsule ${input.id} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * `runsc run`, retried once: under load runsc now and then fails to bring a sandbox up
+ * (exit 128 before the container starts). The half-made sandbox is deleted first.
+ */
+async function startSandbox(m: ManagerInternals, entry: CapsuleEntry, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await m.deps.runtime.start(m.bundle(entry), signal);
+  } catch (err) {
+    signal?.throwIfAborted();
+    m.deps.log.warn("runsc could not start the sandbox; retrying once", { capsuleId: entry.record.id, error: (err as Error).message });
+    await m.deps.runtime.destroy(entry.runtime.runtimeId ?? entry.record.id);
+    await m.deps.runtime.start(m.bundle(entry), signal);
   }
 }

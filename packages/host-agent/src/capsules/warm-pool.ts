@@ -63,6 +63,8 @@ export class WarmPools {
     private readonly file?: string,
   ) {}
 
+  private saving: Promise<void> = Promise.resolve();
+
   /** Applies saved sizes, else `defaults` (e.g. from WRENN_WARM_POOLS), and starts filling. */
   async start(defaults: (PoolKey & { size: number })[]): Promise<void> {
     const saved = await this.load();
@@ -214,13 +216,22 @@ export class WarmPools {
     }
   }
 
-  private async save(): Promise<void> {
+  /** Saves the sizes; saves run one after another, each reading the pools when its turn comes. */
+  private save(): Promise<void> {
+    const run = this.saving.then(() => this.writeSizes());
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeSizes(): Promise<void> {
     if (!this.file) return;
+    const previous = await this.load();
+    // Read the pools only after the await: a pool removed meanwhile must not be written twice.
     const sizes = [...this.pools.values()].map((p) => ({ ...p.key, size: p.size }));
     // Removed pools are kept with size 0, so a default from the environment stays off.
-    const saved = (await this.load()).filter((s) => !this.pools.has(keyOf(s)));
+    const removed = previous.filter((s) => !this.pools.has(keyOf(s))).map((s) => ({ ...s, size: 0 }));
     const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, JSON.stringify([...saved.map((s) => ({ ...s, size: 0 })), ...sizes], null, 2));
+    await writeFile(tmp, JSON.stringify([...removed, ...sizes], null, 2));
     await rename(tmp, this.file);
   }
 }

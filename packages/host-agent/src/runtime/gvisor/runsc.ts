@@ -1,4 +1,6 @@
 import { openSync, closeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { WrennError } from "@wrenn/core";
 import { runCommand, type CommandResult } from "../../util/command.js";
@@ -56,11 +58,33 @@ export class Runsc {
         child.on("error", (err) => reject(new WrennError("internal_error", `runsc ${args[0]} failed: ${err.message}`, { cause: err })));
         child.on("close", (code) => {
           if (code === 0) resolve();
-          else reject(new WrennError("internal_error", `runsc ${args[0]} exited with ${code}; see ${consoleLog}`));
+          else void failureDetail(consoleLog, logDir, args[0]!).then((detail) =>
+            reject(new WrennError("internal_error", `runsc ${args[0]} exited with ${code}${detail}; see ${consoleLog}`)),
+          );
         });
       });
     } finally {
       closeSync(fd);
     }
   }
+}
+
+/**
+ * The reason runsc gave, for the error message. `runsc run` itself only reports that the
+ * sandbox did not start; the cause is in the gofer's and sandbox's own logs, so their fatal
+ * errors come first, then the console's last lines. Empty when none says anything.
+ */
+async function failureDetail(consoleLog: string, logDir: string, command: string): Promise<string> {
+  const lines = async (file: string): Promise<string[]> =>
+    (await readFile(file, "utf8").catch(() => "")).split("\n").map((l) => l.trim()).filter(Boolean);
+  const fatal = async (file: string): Promise<string[]> =>
+    (await lines(file)).flatMap((l) => /FATAL ERROR: (.*)/.exec(l)?.[1] ?? []);
+  const said = [
+    ...(await fatal(join(logDir, "runsc.log.gofer"))),
+    ...(await fatal(join(logDir, "runsc.log.boot"))),
+    ...(await lines(consoleLog)).slice(-2),
+    ...(await fatal(join(logDir, `runsc.log.${command}`))),
+  ];
+  const text = [...new Set(said)].join(" | ");
+  return text ? ` (${text.slice(0, 800)})` : "";
 }
