@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { newId } from "@wrenn/core";
 import { startAgentProcess, SHARED_IMAGE_CACHE } from "@wrenn/testkit";
 import { NetworkManager } from "@wrenn/host-agent/network";
+import { ImageStore } from "@wrenn/host-agent";
 import { report, summarize, timeIt } from "./lib/stats.js";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "30" }, capacity: { type: "string", default: "0" } } });
@@ -22,8 +23,10 @@ const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 
 
 try {
   // Floor: plain runsc running `node -e 0` from the same rootfs and /opt/wrenn layer.
-  const image = readdirSync(`${SHARED_IMAGE_CACHE}/images`).includes("minimal") ? `${SHARED_IMAGE_CACHE}/images/minimal/rootfs` : "";
-  const opt = readdirSync(`${SHARED_IMAGE_CACHE}/runtime`).filter((d) => d.startsWith("opt-")).map((d) => `${SHARED_IMAGE_CACHE}/runtime/${d}`)[0]!;
+  // The agent just made sure both are current.
+  const store = new ImageStore({ wrennDir: SHARED_IMAGE_CACHE });
+  const image = (await store.ensureImage("minimal")).rootfs;
+  const opt = (await store.ensureOptLayer()).dir;
   const floorDir = `${DATA_DIR}/floor`;
   mkdirSync(`${floorDir}/bundle`, { recursive: true });
   writeFileSync(

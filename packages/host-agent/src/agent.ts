@@ -17,6 +17,9 @@ import { hostSpecs, register } from "./fleet/control-plane-client.js";
 import { credentialsPath, loadCredentials, saveCredentials } from "./fleet/credentials.js";
 import { startHeartbeats, type HeartbeatLoop } from "./fleet/heartbeats.js";
 
+/** How often image versions and /opt/wrenn layers nothing uses any more are removed (also at start). */
+const LAYER_GC_INTERVAL_MS = 10 * 60_000;
+
 export interface Agent {
   manager: CapsuleManager;
   server: AgentServer;
@@ -98,6 +101,18 @@ export async function startAgent(
   const sampler = new MetricsSampler(manager);
   await manager.start({ reapIntervalMs: config.reapIntervalMs, warmPools: config.warmPools });
   sampler.start();
+  // Image versions and /opt/wrenn layers left by upgrades go once nothing uses them.
+  const collectLayers = async (): Promise<void> => {
+    try {
+      const removed = await images.removeUnused(await manager.layersInUse(), opt.dir);
+      if (removed.length) log.info("removed image versions no capsule or snapshot uses", { removed });
+    } catch (err) {
+      log.warn("could not remove unused image versions", { error: (err as Error).message });
+    }
+  };
+  await collectLayers();
+  const layerCollector = setInterval(() => void collectLayers(), LAYER_GC_INTERVAL_MS);
+  layerCollector.unref();
   const builder = new TemplateBuilder(manager, { wrennDir: config.wrennDir, log });
   await builder.start();
 
@@ -141,6 +156,7 @@ export async function startAgent(
     hostId: credentials?.host_id,
     heartbeats,
     async stop() {
+      clearInterval(layerCollector);
       await heartbeats?.stop();
       sampler.stop();
       await builder.stop();

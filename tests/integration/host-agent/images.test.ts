@@ -1,6 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -130,7 +130,7 @@ describe("template images", () => {
       expect(pcts).toEqual([...pcts].sort((x, y) => x - y));
       expect(pcts.at(-1)).toBe(100);
 
-      const imageDir = join(wrennDir, "images/minimal");
+      const imageDir = join(wrennDir, "images/minimal", store.expectedHash("minimal").slice("sha256:".length, "sha256:".length + 16));
       const manifest = JSON.parse(await readFile(join(imageDir, "image.json"), "utf8"));
       expect(manifest).toMatchObject({ name: "minimal", kind: "image", contentHash: store.expectedHash("minimal"), createdAt: a.createdAt });
       expect(manifest.recipe.packages).toContain("tini");
@@ -305,6 +305,39 @@ describe("template images", () => {
     },
     BUILD_TIMEOUT,
   );
+
+  it("keeps older image versions while capsules or snapshots use them, then removes them", async () => {
+    const images = join(wrennDir, "images");
+    const [layer] = await store.listOptLayers();
+    // An older minimal (a recipe from before an upgrade) and python in the layout before versions.
+    const old = join(images, "minimal/0123456789abcdef");
+    const legacy = join(images, "python");
+    const oldOpt = join(wrennDir, "runtime/opt-00000000000000aa");
+    for (const dir of [join(old, "rootfs/etc"), join(legacy, "rootfs/etc"), oldOpt]) await mkdir(dir, { recursive: true });
+    const manifest = (name: string, hash: string) => JSON.stringify({ ...minimal, name, contentHash: `sha256:${hash}`, createdAt: 1 });
+    await writeFile(join(old, "image.json"), manifest("minimal", "0123456789abcdef".padEnd(64, "0")));
+    await writeFile(join(legacy, "image.json"), manifest("python", "f".repeat(64)));
+    await writeFile(join(oldOpt, "layer.json"), JSON.stringify({ ...layer, hash: "00000000000000aa", createdAt: 1 }));
+
+    // The current versions win: a rebuild never swapped the rootfs under older capsules.
+    expect(await store.get("minimal")).toEqual(minimal);
+    expect((await store.get("python"))?.contentHash).toBe(store.expectedHash("python"));
+    expect((await store.list()).map((i) => i.name)).toEqual(["minimal", "node", "python"]);
+
+    const inUse = new Set([join(old, "rootfs"), oldOpt]);
+    expect(await store.removeUnused(inUse, layer!.dir)).toEqual([join(legacy, "rootfs")]);
+    expect(existsSync(join(old, "rootfs/etc"))).toBe(true);
+    expect(existsSync(join(legacy, "image.json"))).toBe(false);
+
+    expect((await store.removeUnused(new Set(), layer!.dir)).sort()).toEqual([old, oldOpt].sort());
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(oldOpt)).toBe(false);
+    // Current versions and the current /opt/wrenn layer are never removed.
+    expect(await store.list()).toHaveLength(3);
+    expect(existsSync(minimal.rootfs)).toBe(true);
+    expect(await store.listOptLayers()).toEqual([layer]);
+    expect(await dotDirs(images)).toEqual([]);
+  });
 
   it("removes an /opt/wrenn layer on request", async () => {
     const [layer] = await store.listOptLayers();

@@ -76,6 +76,16 @@ export class CapsuleManager implements CapsuleService, BuildHost {
     return { adopted: adopted.map((e) => e.record.id), removed };
   }
 
+  /**
+   * The image rootfs and /opt/wrenn layer directories this host still needs: those of every
+   * capsule (running, paused, being made) and snapshot. Image GC keeps them.
+   */
+  async layersInUse(): Promise<Set<string>> {
+    const used = new Set(await this.snapshots.layersInUse());
+    for (const { runtime } of this.entries.values()) used.add(runtime.lowerDir).add(runtime.optDir);
+    return used;
+  }
+
   /** Stops the reaper and drops envd connections; capsules keep running. */
   stop(): void {
     clearInterval(this.reaper);

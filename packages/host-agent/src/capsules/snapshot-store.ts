@@ -44,6 +44,8 @@ export interface StoredSnapshot extends SnapshotMeta {
  */
 export class SnapshotStore {
   private readonly pins = new Map<string, number>();
+  /** The snapshot of each pinned version (a deleted one is no longer listed). */
+  private readonly pinned = new Map<string, StoredSnapshot>();
   private readonly doomed = new Set<string>();
 
   constructor(readonly dir: string) {}
@@ -63,7 +65,10 @@ export class SnapshotStore {
   /** Like `get`, and keeps the version's files until `release` (a capsule is made from them). */
   async acquire(name: string): Promise<StoredSnapshot | undefined> {
     const snapshot = await this.get(name);
-    if (snapshot) this.pins.set(snapshot.dir, (this.pins.get(snapshot.dir) ?? 0) + 1);
+    if (snapshot) {
+      this.pins.set(snapshot.dir, (this.pins.get(snapshot.dir) ?? 0) + 1);
+      this.pinned.set(snapshot.dir, snapshot);
+    }
     return snapshot;
   }
 
@@ -72,6 +77,7 @@ export class SnapshotStore {
     const left = (this.pins.get(snapshot.dir) ?? 1) - 1;
     if (left > 0) return void this.pins.set(snapshot.dir, left);
     this.pins.delete(snapshot.dir);
+    this.pinned.delete(snapshot.dir);
     if (this.doomed.delete(snapshot.dir)) await rm(snapshot.dir, { recursive: true, force: true });
   }
 
@@ -84,6 +90,11 @@ export class SnapshotStore {
     }
     const metas = await Promise.all(names.filter((n) => !n.startsWith(".")).map((n) => this.get(n)));
     return metas.filter((m): m is StoredSnapshot => m !== undefined);
+  }
+
+  /** The image rootfs and /opt/wrenn layers that listed and pinned snapshots are made from. */
+  async layersInUse(): Promise<string[]> {
+    return [...(await this.list()), ...this.pinned.values()].flatMap((s) => [s.lowerDir, s.optDir]);
   }
 
   /** A fresh staging directory; `commit` moves it into place atomically. */

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { WrennError } from "@wrenn/core";
 import { DEFAULT_DEBIAN_MIRROR, isBuiltinTemplate, recipeFor } from "./recipes.js";
@@ -35,17 +36,27 @@ export interface EnsureOptions {
   onProgress?: ProgressListener;
 }
 
-/** A built image as stored in `images/<name>/image.json`, plus where its rootfs is. */
+/** A built image as stored in `images/<name>/<hash>/image.json`, plus where its rootfs is. */
 export interface ImageInfo extends ImageManifest {
   rootfs: string;
+}
+
+/** One version of a template image on disk; `legacy` is the pre-versioning layout. */
+interface ImageVersion extends ImageInfo {
+  dir: string;
+  legacy: boolean;
 }
 
 /**
  * Template images and /opt/wrenn layers of one host, on disk under `wrennDir`:
  *
- *   images/<name>/{rootfs/,image.json}   built-in template images (read-only lower layers)
- *   images/<name>.build.log              log of the latest build of <name>
- *   runtime/opt-<hash>/                  envd + Node, bind-mounted read-only at /opt/wrenn
+ *   images/<name>/<hash>/{rootfs/,image.json}  a version of a built-in template image (read-only lower layer)
+ *   images/<name>.build.log                    log of the latest build of <name>
+ *   runtime/opt-<hash>/                        envd + Node, bind-mounted read-only at /opt/wrenn
+ *
+ * Versions are content-addressed (the first 16 hex digits of the recipe's hash), so a
+ * rebuild after an upgrade never touches the rootfs under running or paused capsules and
+ * snapshots: they record the rootfs they were made from. removeUnused drops the old ones.
  *
  * Builds are atomic (temp dir + rename), shared between concurrent callers in this
  * process, serialized across processes by lock files, and abortable.
@@ -82,10 +93,10 @@ export class ImageStore {
     return isBuiltinTemplate(name);
   }
 
-  /** Where a built-in template's rootfs lives (built or not); `not_found` for other names. */
+  /** Where the current version of a built-in template's rootfs lives (built or not); `not_found` for other names. */
   rootfsPath(name: string): string {
     recipeFor(name);
-    return join(this.imagesDir, name, "rootfs");
+    return join(this.versionDir(name, imageContentHash(name)), "rootfs");
   }
 
   /** The content hash `name`'s image must have to be current. */
@@ -143,17 +154,50 @@ export class ImageStore {
     );
   }
 
-  /** The image as on disk (current or not); undefined when `name` was never built. */
+  /** The image as on disk: the current version, else the newest; undefined when `name` was never built. */
   async get(name: string): Promise<ImageInfo | undefined> {
     recipeFor(name);
-    return this.readImage(name);
+    const versions = await this.versions(name);
+    const hash = imageContentHash(name);
+    const found = versions.find((v) => v.contentHash === hash) ?? versions.at(-1);
+    return found && infoOf(found);
   }
 
-  /** Every image on disk, current or not. */
+  /** Every built-in template built on this host, each as get() returns it. */
   async list(): Promise<ImageInfo[]> {
-    const names = await readdir(this.imagesDir).catch(() => [] as string[]);
-    const images = await Promise.all(names.filter((n) => !n.startsWith(".")).map((n) => this.readImage(n)));
+    const names = (await readdir(this.imagesDir).catch(() => [] as string[])).filter((n) => isBuiltinTemplate(n));
+    const images = await Promise.all(names.map((n) => this.get(n)));
     return images.filter((i): i is ImageInfo => i !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Removes image versions that are not current and whose rootfs is not in `inUse` (the
+   * lower layers of this host's capsules and snapshots), and /opt/wrenn layers other than
+   * `currentOpt` not in `inUse`. Returns the removed directories.
+   */
+  async removeUnused(inUse: ReadonlySet<string>, currentOpt: string): Promise<string[]> {
+    await this.init();
+    const removed: string[] = [];
+    const names = (await readdir(this.imagesDir).catch(() => [] as string[])).filter((n) => isBuiltinTemplate(n));
+    for (const name of names) {
+      const hash = imageContentHash(name);
+      const stale = (await this.versions(name)).filter((v) => v.contentHash !== hash && !inUse.has(v.rootfs));
+      if (stale.length === 0) continue;
+      const lock = await acquireFileLock(this.lockPath(name));
+      try {
+        for (const version of stale) {
+          await this.removeVersion(version);
+          removed.push(version.legacy ? version.rootfs : version.dir);
+        }
+      } finally {
+        await lock.release();
+      }
+    }
+    for (const layer of await this.optLayers.list()) {
+      if (layer.dir === currentOpt || inUse.has(layer.dir)) continue;
+      if (await this.optLayers.remove(layer.hash)) removed.push(layer.dir);
+    }
+    return removed;
   }
 
   /**
@@ -199,9 +243,11 @@ export class ImageStore {
         signal,
         progress: (phase, message, pct) => progress({ target: name, phase, message, pct }),
       });
-      await publishDir(dir, join(this.imagesDir, name), this.imagesDir, name);
+      const target = this.versionDir(name, hash);
+      await mkdir(join(this.imagesDir, name), { recursive: true });
+      await publishDir(dir, target, this.imagesDir, name);
       this.log?.info("built template image", { template: name, ms: manifest.buildMs, sizeBytes: manifest.sizeBytes });
-      return { ...manifest, rootfs: this.rootfsPath(name) };
+      return { ...manifest, rootfs: join(target, "rootfs") };
     } catch (err) {
       await removeTree(dir);
       throw err;
@@ -221,19 +267,61 @@ export class ImageStore {
     return lock;
   }
 
+  /** The current version of `name`, if built. */
   private async readImage(name: string): Promise<ImageInfo | undefined> {
-    try {
-      const manifest = JSON.parse(await readFile(join(this.imagesDir, name, "image.json"), "utf8")) as ImageManifest;
-      if (manifest.name !== name || manifest.kind !== "image") return undefined;
-      return { ...manifest, rootfs: join(this.imagesDir, name, "rootfs") };
-    } catch {
-      return undefined;
+    const version = await readVersion(name, this.versionDir(name, imageContentHash(name)), false);
+    return version && infoOf(version);
+  }
+
+  /** Every version of `name` on disk, oldest first. */
+  private async versions(name: string): Promise<ImageVersion[]> {
+    const dir = join(this.imagesDir, name);
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    const found = await Promise.all([
+      readVersion(name, dir, true),
+      ...entries.filter((e) => VERSION_DIR.test(e)).map((e) => readVersion(name, join(dir, e), false)),
+    ]);
+    return found.filter((v): v is ImageVersion => v !== undefined).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  private versionDir(name: string, contentHash: string): string {
+    return join(this.imagesDir, name, contentHash.replace(/^sha256:/, "").slice(0, 16));
+  }
+
+  /** Renamed aside first (under the name's lock), so a half-removed rootfs never looks like an image. */
+  private async removeVersion(version: ImageVersion): Promise<void> {
+    const aside = join(this.imagesDir, `.old-${version.name}-${randomBytes(4).toString("hex")}`);
+    if (version.legacy) {
+      await rename(version.rootfs, aside);
+      await rm(join(version.dir, "image.json"), { force: true });
+    } else {
+      await rename(version.dir, aside);
     }
+    await removeTree(aside);
   }
 
   private lockPath(name: string): string {
     return join(this.imagesDir, `${name}.lock`);
   }
+}
+
+/** Version directories are the first 16 hex digits of the image's content hash. */
+const VERSION_DIR = /^[0-9a-f]{16}$/;
+
+/** The image in `dir` (`legacy`: the rootfs and image.json directly under images/<name>/). */
+async function readVersion(name: string, dir: string, legacy: boolean): Promise<ImageVersion | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, "image.json"), "utf8")) as ImageManifest;
+    if (manifest.name !== name || manifest.kind !== "image") return undefined;
+    return { ...manifest, rootfs: join(dir, "rootfs"), dir, legacy };
+  } catch {
+    return undefined;
+  }
+}
+
+function infoOf(version: ImageVersion): ImageInfo {
+  const { dir: _dir, legacy: _legacy, ...info } = version;
+  return info;
 }
 
 function checkMirror(mirror: string): string {
