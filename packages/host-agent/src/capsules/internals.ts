@@ -108,6 +108,7 @@ export class ManagerInternals {
       },
       previousToken,
     );
+    await this.deps.runtime.limitCpu(runtimeIdOf(entry), entry.record.vcpus);
     entry.record.envdVersion = version;
     entry.record.address = entry.runtime.net!.capsuleIp;
     // A closed connection never reopens (calls on a stale copy fail), so every boot gets

@@ -43,6 +43,12 @@ export interface Runtime {
   state(id: string): Promise<RuntimeState>;
   /** Ids of every capsule the runtime knows about. */
   list(): Promise<string[]>;
+  /**
+   * Caps the capsule's CPU time at `vcpus` cores. A capsule boots without the cap (envd
+   * starts ~100 ms sooner with the host's spare cores); the manager applies it before the
+   * capsule is handed out, so nothing a user runs is ever uncapped. Idempotent.
+   */
+  limitCpu(id: string, vcpus: number): Promise<void>;
   /** Host pids of the capsule's runtime processes (for memory accounting). */
   pids(id: string): Promise<number[]>;
   /**

@@ -4,6 +4,7 @@ import { WrennError } from "@wrenn/core";
 import type { CapsuleBundle, Runtime, RuntimeState } from "../runtime.js";
 import { Runsc, type RunscOptions } from "./runsc.js";
 import { buildSpec } from "./spec.js";
+import { setCpuQuota } from "./cgroup.js";
 
 /** Capsules under gVisor: one OCI bundle and one `runsc` sandbox each. */
 export class GvisorRuntime implements Runtime {
@@ -25,7 +26,7 @@ export class GvisorRuntime implements Runtime {
   }
 
   async start(bundle: CapsuleBundle, signal?: AbortSignal): Promise<void> {
-    const bundleDir = await this.writeBundle(bundle);
+    const bundleDir = await this.writeBundle(bundle, false);
     await this.runsc.detached(["run", "--detach", "--bundle", bundleDir, bundle.id], join(bundle.dir, "console.log"), bundle.dir, signal);
   }
 
@@ -33,7 +34,7 @@ export class GvisorRuntime implements Runtime {
     await this.pendingDeletes.get(bundle.id);
     // A checkpointed container may still be known to runsc as stopped: the id must be free.
     await this.destroy(bundle.id);
-    const bundleDir = await this.writeBundle(bundle);
+    const bundleDir = await this.writeBundle(bundle, true);
     await this.runsc.detached(
       ["restore", "--detach", `--image-path=${imageDir}`, "--bundle", bundleDir, bundle.id],
       join(bundle.dir, "console.log"),
@@ -110,6 +111,10 @@ export class GvisorRuntime implements Runtime {
     await this.runsc.run(["exec", "--cap", "CAP_SYS_ADMIN", id, "/bin/sh", "-c", script, "sh", hostname], { timeoutMs: 10_000 });
   }
 
+  async limitCpu(id: string, vcpus: number): Promise<void> {
+    await setCpuQuota(id, vcpus);
+  }
+
   async pids(id: string): Promise<number[]> {
     const out: number[] = [];
     for (const entry of await readdir("/proc")) {
@@ -124,11 +129,11 @@ export class GvisorRuntime implements Runtime {
     return out;
   }
 
-  private async writeBundle(bundle: CapsuleBundle): Promise<string> {
+  private async writeBundle(bundle: CapsuleBundle, cpuCap: boolean): Promise<string> {
     await assertCapsuleNetns(bundle.netnsPath);
     const bundleDir = join(bundle.dir, "bundle");
     await mkdir(bundleDir, { recursive: true });
-    await writeFile(join(bundleDir, "config.json"), JSON.stringify(buildSpec(bundle)), { mode: 0o600 });
+    await writeFile(join(bundleDir, "config.json"), JSON.stringify(buildSpec(bundle, { cpuCap })), { mode: 0o600 });
     return bundleDir;
   }
 }

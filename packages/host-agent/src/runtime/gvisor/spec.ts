@@ -1,4 +1,5 @@
 import type { CapsuleBundle } from "../runtime.js";
+import { CPU_PERIOD_US } from "./cgroup.js";
 
 /** Memory the host cgroup allows above the capsule's limit; envd's watchdog acts inside it. */
 export const MEMORY_HEADROOM_MB = 256;
@@ -23,10 +24,11 @@ const capabilities = [
 /**
  * The OCI runtime spec for one capsule. The root filesystem is the capsule's own overlay
  * mount (writable, so `readonly: false`); /opt/wrenn comes from the host read-only; the
- * network namespace is the capsule's own; limits go to the cgroup `/wrenn/<id>`.
+ * network namespace is the capsule's own; limits go to the cgroup `/wrenn/<id>`. A cold
+ * boot runs only envd, so it starts without the CPU cap (`cpuCap: false`) and the manager
+ * caps it before handing it out; a restore resumes user processes at once, so it is capped.
  */
-export function buildSpec(bundle: CapsuleBundle): object {
-  const cpuPeriod = 100_000;
+export function buildSpec(bundle: CapsuleBundle, options: { cpuCap: boolean }): object {
   return {
     ociVersion: "1.0.2",
     process: {
@@ -52,8 +54,8 @@ export function buildSpec(bundle: CapsuleBundle): object {
       cgroupsPath: `/wrenn/${bundle.id}`,
       resources: {
         memory: { limit: (bundle.memoryMb + MEMORY_HEADROOM_MB) * 1024 * 1024 },
-        cpu: { quota: bundle.vcpus * cpuPeriod, period: cpuPeriod },
         pids: { limit: bundle.pidsLimit },
+        ...(options.cpuCap ? { cpu: { quota: Math.round(bundle.vcpus * CPU_PERIOD_US), period: CPU_PERIOD_US } } : {}),
       },
       namespaces: [
         { type: "pid" },
