@@ -49,7 +49,6 @@ export const CAPSULE_INIT = [
   "-g",
   "--",
   "/opt/wrenn/node/bin/node",
-  "--max-semi-space-size=1",
   "/opt/wrenn/envd/envd.mjs",
   "--port",
   String(ENVD_PORT),
