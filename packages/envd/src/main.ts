@@ -14,7 +14,7 @@ try {
 const envd = createEnvd(config, log);
 const port = await envd.listen();
 // The line tests and the host agent wait for; keep its shape stable.
-log.info("envd listening", { port, host: config.host, dev: config.dev, pid: process.pid });
+log.info("envd listening", { port, host: config.host, dev: config.dev, pid: process.pid, uptime_ms: Math.round(performance.now()) });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

@@ -103,13 +103,13 @@ export async function createCapsule(
     if (snapshot) {
       await m.deps.runtime.restore(m.bundle(entry), join(snapshot.dir, "ckpt"), signal);
       phase("runtime_restore_ms");
-      await m.bootEnvd(entry, snapshot.accessToken, signal);
+      await m.bootEnvd(entry, snapshot.accessToken, signal, phase);
     } else {
       await startSandbox(m, entry, signal);
       phase("runtime_start_ms");
-      await m.bootEnvd(entry, undefined, signal);
+      await m.bootEnvd(entry, undefined, signal, phase);
     }
-    phase("envd_ready_ms");
+    phase("envd_cap_ms");
     entry.record.status = "running";
     entry.record.startedAt = Date.now();
     entry.record.lastActiveAt = Date.now();

@@ -93,9 +93,10 @@ export class ManagerInternals {
    * Waits for envd and sends /init. `previousToken` is the token envd already holds (a
    * restored capsule, or a capsule restored from a snapshot taken with another token).
    */
-  async bootEnvd(entry: CapsuleEntry, previousToken: string | undefined, signal?: AbortSignal): Promise<void> {
+  async bootEnvd(entry: CapsuleEntry, previousToken: string | undefined, signal?: AbortSignal, phase?: (name: string) => void): Promise<void> {
     const baseUrl = this.baseUrl(entry);
     const version = await waitForEnvd(baseUrl, this.deps.envdReadyTimeoutMs ?? 30_000, signal);
+    phase?.("envd_health_ms");
     await initEnvd(
       baseUrl,
       {
@@ -107,6 +108,7 @@ export class ManagerInternals {
       },
       previousToken,
     );
+    phase?.("envd_init_ms");
     await this.deps.runtime.limitCpu(runtimeIdOf(entry), entry.record.vcpus);
     entry.record.envdVersion = version;
     entry.record.address = entry.runtime.net!.capsuleIp;
