@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,6 +45,32 @@ describe("OomGuard", () => {
     const [, signal] = await exited;
     expect(signal).toBe("SIGKILL");
     expect(guard.kills).toBe(1);
+  });
+
+  it("kills nobody else while its last victim is still dying", async () => {
+    const [victim, bystander] = [spawn("sleep", ["30"]), spawn("sleep", ["30"])];
+    await Promise.all([once(victim, "spawn"), once(bystander, "spawn")]);
+    try {
+      // Only these two in /proc.
+      for (const entry of readdirSync(proc)) if (/^\d+$/.test(entry)) rmSync(join(proc, entry), { recursive: true });
+      status(victim.pid!, "hog", 700_000);
+      status(bystander.pid!, "bash", 5_000);
+      const state = new EnvdState();
+      state.memoryLimitBytes = 512 * 1024 * 1024;
+      meminfo(800 * 1024, 100 * 1024);
+      const guard = new OomGuard({ state, log, procRoot: proc });
+      expect(await guard.check()).toBe(victim.pid);
+      // Usage has not dropped yet and the victim's /proc entry still says it runs.
+      status(victim.pid!, "hog", 700_000);
+      expect(await guard.check()).toBeUndefined();
+      // Once it is gone (here: its entry says zombie), a still-high usage is a new hog's.
+      writeFileSync(join(proc, String(victim.pid), "status"), `Name:\thog\nState:\tZ (zombie)\nVmRSS:\t0 kB\n`);
+      expect(await guard.check()).toBe(bystander.pid);
+      expect(guard.kills).toBe(2);
+    } finally {
+      victim.kill("SIGKILL");
+      bystander.kill("SIGKILL");
+    }
   });
 
   it("stays quiet while a snapshot is being prepared", async () => {

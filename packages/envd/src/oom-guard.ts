@@ -13,6 +13,8 @@ export class OomGuard {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private running = false;
+  /** The last process killed: nothing else dies while it is still freeing its memory. */
+  private dying: number | undefined;
   kills = 0;
 
   constructor(
@@ -20,9 +22,10 @@ export class OomGuard {
   ) {}
 
   /**
-   * Polls fast only when it matters: every second while usage is under half the limit,
-   * then faster as it approaches (inside gVisor every /proc read is a costly syscall, and
-   * an idle capsule must stay nearly free).
+   * Polls every 100 ms while usage is under half the limit, then faster as it approaches.
+   * A process allocating at full speed gains ~300 MB in a second, more than the host's
+   * headroom, so a slower poll lets the host kill the whole sandbox first. One /proc read
+   * per poll keeps an idle capsule nearly free.
    */
   start(): void {
     if (this.running) return;
@@ -50,7 +53,7 @@ export class OomGuard {
     if (!limit) return 1000;
     try {
       const ratio = (await readMemoryUsage(this.deps.procRoot)).used / limit;
-      return ratio < 0.5 ? 1000 : ratio < 0.8 ? 200 : 25;
+      return ratio < 0.5 ? 100 : ratio < 0.8 ? 50 : 20;
     } catch {
       return 1000;
     }
@@ -62,11 +65,17 @@ export class OomGuard {
     if (!limit || this.busy || this.deps.state.quiesced) return undefined;
     this.busy = true;
     try {
+      const procRoot = this.deps.procRoot ?? "/proc";
+      // Usage stays high until the last victim's memory is freed: killing again meanwhile
+      // would take an innocent process (the next command) with it.
+      if (this.dying !== undefined && (await isAlive(procRoot, this.dying))) return undefined;
+      this.dying = undefined;
       const mem = await readMemoryUsage(this.deps.procRoot);
       if (mem.used <= limit) return undefined;
-      const victim = await largestProcess(this.deps.procRoot ?? "/proc");
+      const victim = await largestProcess(procRoot);
       if (!victim) return undefined;
       process.kill(victim.pid, "SIGKILL");
+      this.dying = victim.pid;
       this.kills++;
       this.deps.log.warn("out of memory: killed the largest process", {
         pid: victim.pid,
@@ -81,6 +90,16 @@ export class OomGuard {
     } finally {
       this.busy = false;
     }
+  }
+}
+
+/** Whether `pid` exists and is not a zombie (a zombie has freed its memory). */
+async function isAlive(procRoot: string, pid: number): Promise<boolean> {
+  try {
+    const status = await readFile(`${procRoot}/${pid}/status`, "utf8");
+    return !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
   }
 }
 

@@ -9,6 +9,7 @@ import { newId } from "@wrenn/core";
 import { CapsuleStatus, EgressMode, type CreateCapsuleRequest } from "@wrenn/proto/hostagent/v1";
 import { readFileSync, writeFileSync } from "node:fs";
 import { ownNetwork, startAgentProcess, type RunningAgent } from "@wrenn/testkit";
+import { cpuCgroupDir } from "../../../packages/host-agent/src/runtime/gvisor/cgroup.js";
 
 const DATA_DIR = "/var/tmp/wrenn-test-agent-capsules";
 const POOL = "10.13.0.0/16";
@@ -224,6 +225,28 @@ describe("host agent with real gVisor capsules", () => {
     expect(res.code).not.toBe(0);
     expect((await sh(hogged, "echo alive")).out).toBe("alive\n");
     expect((await sh(neighbour, "echo fine")).out).toBe("fine\n");
+  });
+
+  it("caps a capsule's CPU at its vcpus, also after a pause and resume", async () => {
+    const id = await create({ vcpus: 1 });
+    const { dir, unified } = await cpuCgroupDir(id);
+    const quota = (): string =>
+      unified ? readFileSync(`${dir}/cpu.max`, "utf8").trim() : `${readFileSync(`${dir}/cpu.cfs_quota_us`, "utf8").trim()} ${readFileSync(`${dir}/cpu.cfs_period_us`, "utf8").trim()}`;
+    const usedNs = (): number =>
+      unified
+        ? Number(/^usage_usec (\d+)/m.exec(readFileSync(`${dir}/cpu.stat`, "utf8"))![1]) * 1000
+        : Number(readFileSync(dir.replace("/cpu/", "/cpuacct/") + "/cpuacct.usage", "utf8"));
+    expect(quota()).toBe("100000 100000");
+    // Two busy loops for 3 s: uncapped they would take both of the host's cores.
+    const before = usedNs();
+    const started = performance.now();
+    await sh(id, "for i in 1 2; do timeout 3 sh -c 'while :; do :; done' & done; wait");
+    const cores = (usedNs() - before) / 1e6 / (performance.now() - started);
+    expect(cores).toBeGreaterThan(0.5);
+    expect(cores).toBeLessThan(1.2);
+    await agent.client.pauseCapsule({ capsuleId: id });
+    await agent.client.resumeCapsule({ capsuleId: id });
+    expect(quota()).toBe("100000 100000");
   });
 
   it("bounds the writable layer by disk_mb and reports guest metrics and host stats", async () => {
