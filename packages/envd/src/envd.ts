@@ -23,14 +23,15 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
   const state = new EnvdState();
   const users = new UserDirectory();
   const metrics = new GuestMetrics({ memoryLimit: () => state.memoryLimitBytes });
+  const processes = new ProcessManager({ state, users, log });
   // Only inside a capsule: in --dev the host's own processes are not envd's to kill.
-  const oomGuard = new OomGuard({ state, log });
+  const oomGuard = new OomGuard({ state, log, active: () => processes.size > 0 });
   const ctx: EnvdContext = {
     config,
     state,
     users,
     log,
-    processes: new ProcessManager({ state, users, log }),
+    processes,
     watchers: new WatcherRegistry(),
     metrics,
     dropPageCache,

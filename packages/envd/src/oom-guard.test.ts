@@ -73,6 +73,31 @@ describe("OomGuard", () => {
     }
   });
 
+  it("polls fast as soon as a process starts, not at the end of an idle wait", async () => {
+    for (const entry of readdirSync(proc)) if (/^\d+$/.test(entry)) rmSync(join(proc, entry), { recursive: true });
+    const state = new EnvdState();
+    state.memoryLimitBytes = 512 * 1024 * 1024;
+    meminfo(800 * 1024, 700 * 1024); // 100 MiB used: idle polls are a second apart
+    let active = false;
+    const guard = new OomGuard({ state, log, procRoot: proc, active: () => active });
+    guard.start();
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const hog = spawn("sleep", ["30"]);
+      await once(hog, "spawn");
+      status(hog.pid!, "hog", 700_000);
+      meminfo(800 * 1024, 100 * 1024);
+      active = true;
+      const started = Date.now();
+      const exited = once(hog, "exit");
+      state.events.emit("process");
+      await exited;
+      expect(Date.now() - started).toBeLessThan(600);
+    } finally {
+      guard.stop();
+    }
+  });
+
   it("stays quiet while a snapshot is being prepared", async () => {
     const state = new EnvdState();
     state.memoryLimitBytes = 1;

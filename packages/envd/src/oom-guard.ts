@@ -3,6 +3,9 @@ import type { EnvdState } from "./state.js";
 import type { Logger } from "./log.js";
 import { readMemoryUsage } from "./http/metrics.js";
 
+/** The guard's poll interval while processes run and usage is under half the limit. */
+const ACTIVE_INTERVAL_MS = 100;
+
 /**
  * gVisor has no OOM killer of its own: when a capsule hits its host cgroup limit the host
  * kills the whole sandbox. The host gives the cgroup some headroom above the capsule's
@@ -15,36 +18,62 @@ export class OomGuard {
   private running = false;
   /** The last process killed: nothing else dies while it is still freeing its memory. */
   private dying: number | undefined;
+  private dueAt = 0;
   kills = 0;
 
   constructor(
-    private readonly deps: { state: EnvdState; log: Logger; intervalMs?: number; procRoot?: string },
+    private readonly deps: {
+      state: EnvdState;
+      log: Logger;
+      intervalMs?: number;
+      procRoot?: string;
+      /** Whether envd runs any process for a caller now (the usual source of a hog). */
+      active?: () => boolean;
+    },
   ) {}
 
   /**
-   * Polls every 100 ms while usage is under half the limit, then faster as it approaches.
+   * While envd runs processes: every 100 ms under half the limit, faster as usage nears it.
    * A process allocating at full speed gains ~300 MB in a second, more than the host's
-   * headroom, so a slower poll lets the host kill the whole sandbox first. One /proc read
-   * per poll keeps an idle capsule nearly free.
+   * headroom, so a slower poll lets the host kill the whole sandbox first. Otherwise every
+   * second (200 ms, 25 ms near the limit): inside gVisor each /proc read costs the sentry
+   * real CPU, and an idle capsule must stay nearly free.
    */
   start(): void {
     if (this.running) return;
     this.running = true;
-    const tick = async (): Promise<void> => {
-      if (!this.running) return;
-      const delay = await this.nextDelay();
-      if (!this.running) return;
-      this.timer = setTimeout(() => void this.check().finally(tick), delay);
-      this.timer.unref();
-    };
-    void tick();
+    this.deps.state.events.on("process", this.onProcess);
+    void this.tick();
   }
 
   stop(): void {
     this.running = false;
+    this.deps.state.events.off("process", this.onProcess);
     clearTimeout(this.timer);
     this.timer = undefined;
   }
+
+  private readonly tick = async (): Promise<void> => {
+    if (!this.running) return;
+    const delay = await this.nextDelay();
+    if (!this.running) return;
+    this.schedule(delay);
+  };
+
+  private schedule(delay: number): void {
+    clearTimeout(this.timer);
+    this.dueAt = Date.now() + delay;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.check().finally(this.tick);
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** A process started: check within the fast interval, not at the end of an idle wait. */
+  private readonly onProcess = (): void => {
+    if (this.running && this.timer && this.dueAt - Date.now() > ACTIVE_INTERVAL_MS) this.schedule(ACTIVE_INTERVAL_MS);
+  };
 
   private async nextDelay(): Promise<number> {
     const fixed = this.deps.intervalMs;
@@ -53,7 +82,8 @@ export class OomGuard {
     if (!limit) return 1000;
     try {
       const ratio = (await readMemoryUsage(this.deps.procRoot)).used / limit;
-      return ratio < 0.5 ? 100 : ratio < 0.8 ? 50 : 20;
+      if (this.deps.active?.()) return ratio < 0.5 ? ACTIVE_INTERVAL_MS : ratio < 0.8 ? 50 : 20;
+      return ratio < 0.5 ? 1000 : ratio < 0.8 ? 200 : 25;
     } catch {
       return 1000;
     }

@@ -19,6 +19,6 @@ export class EnvdState {
   /** True between `/snapshot/prepare` and the next `/init`: background work is paused. */
   quiesced = false;
   readonly startedAt = Date.now();
-  /** Emits "init" after every `/init`, "prepare" after `/snapshot/prepare`. */
+  /** Emits "init" after every `/init`, "prepare" after `/snapshot/prepare`, "process" when a process starts. */
   readonly events = new EventEmitter();
 }

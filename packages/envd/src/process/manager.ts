@@ -110,6 +110,7 @@ export class ProcessManager {
     // A pid can come back while an earlier process with it is still draining; the newest wins.
     this.byPid.set(proc.pid, proc);
     this.live.add(proc);
+    this.deps.state.events.emit("process");
     return { process: proc, watcher };
   }
 
