@@ -27,7 +27,10 @@ export class GvisorRuntime implements Runtime {
 
   async start(bundle: CapsuleBundle, signal?: AbortSignal): Promise<void> {
     const bundleDir = await this.writeBundle(bundle, false);
-    await this.runsc.detached(["run", "--detach", "--bundle", bundleDir, bundle.id], join(bundle.dir, "console.log"), bundle.dir, signal);
+    // Never killed halfway (runsc's sandbox would outlive a killed `runsc run` unknown to
+    // `runsc delete`): an abort takes effect once runsc is done, and the caller destroys.
+    await this.runsc.detached(["run", "--detach", "--bundle", bundleDir, bundle.id], join(bundle.dir, "console.log"), bundle.dir);
+    signal?.throwIfAborted();
   }
 
   async restore(bundle: CapsuleBundle, imageDir: string, signal?: AbortSignal): Promise<void> {
@@ -39,8 +42,8 @@ export class GvisorRuntime implements Runtime {
       ["restore", "--detach", `--image-path=${imageDir}`, "--bundle", bundleDir, bundle.id],
       join(bundle.dir, "console.log"),
       bundle.dir,
-      signal,
     );
+    signal?.throwIfAborted();
   }
 
   /**
@@ -76,6 +79,14 @@ export class GvisorRuntime implements Runtime {
       await this.runsc.run(["delete", "--force", id], { timeoutMs: 30_000 });
     } catch (err) {
       if ((await this.state(id)) !== "missing") throw err;
+    }
+    // A sandbox whose `runsc run` died early may run unknown to runsc's state: end it too.
+    for (const pid of await this.pids(id)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
   }
 

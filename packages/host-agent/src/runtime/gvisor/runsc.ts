@@ -44,7 +44,7 @@ export class Runsc {
    * and refuses `--network=sandbox` (docs/runtime-notes.md §3). The sandbox inherits our
    * stdio, so it gets /dev/null and an O_APPEND console log, never a pipe we wait on.
    */
-  detached(args: string[], consoleLog: string, logDir: string, signal?: AbortSignal): Promise<void> {
+  detached(args: string[], consoleLog: string, logDir: string): Promise<void> {
     const fd = openSync(consoleLog, "a", 0o600);
     const script = 'mount -t tmpfs none /proc/sys/net && exec "$@"';
     try {
@@ -52,7 +52,7 @@ export class Runsc {
         "unshare",
         ["--mount", "--propagation", "private", "sh", "-c", script, "sh", this.options.binary, ...this.globalFlags(logDir), ...args],
         // Own process group: a Ctrl-C aimed at the agent must not reach the capsules.
-        { stdio: ["ignore", fd, fd], signal, detached: true },
+        { stdio: ["ignore", fd, fd], detached: true },
       );
       return new Promise((resolve, reject) => {
         child.on("error", (err) => reject(new WrennError("internal_error", `runsc ${args[0]} failed: ${err.message}`, { cause: err })));
