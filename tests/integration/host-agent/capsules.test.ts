@@ -352,11 +352,19 @@ describe("host agent with real gVisor capsules", () => {
         continue;
       }
       expect(outcome).toBe(Code.Canceled);
-      // The agent cleans up after the caller has gone: give it a moment.
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && (runscFor(capsuleId) > 0 || (await agent.client.listCapsules({})).capsules.some((c) => c.capsuleId === capsuleId))) await sleep(100);
+      // The agent finishes or undoes the create after the caller has gone. A create that
+      // completed as the cancel crossed it is a whole capsule; anything else leaves nothing.
+      const listed = async (): Promise<boolean> => (await agent.client.listCapsules({})).capsules.some((c) => c.capsuleId === capsuleId);
+      const traces = (): string[] => {
+        const left = hostResources(DATA_DIR);
+        return [...left.netns, ...left.mounts].filter((x) => x.includes(capsuleId));
+      };
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && (runscFor(capsuleId) > 0 || traces().length > 0) && !(await listed())) await sleep(100);
+      if (await listed()) await agent.client.destroyCapsule({ capsuleId });
       expect(runscFor(capsuleId), `runsc processes left after cancelling at ${delayMs} ms`).toBe(0);
-      expect((await agent.client.listCapsules({})).capsules.map((c) => c.capsuleId)).not.toContain(capsuleId);
+      expect(traces(), `namespaces or mounts left after cancelling at ${delayMs} ms`).toEqual([]);
+      expect(await listed()).toBe(false);
     }
   });
 

@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { capsuleInfo, networkPolicy } from "./convert.js";
 import type { Handlers, RpcDeps } from "./handlers.js";
 import { capsuleId, templateName } from "./validate.js";
@@ -24,6 +25,11 @@ export function lifecycleHandlers({ capsules }: RpcDeps): Handlers<
         },
         ctx.signal,
       );
+      // The caller went away while the create finished: nobody will ever use or delete it.
+      if (ctx.signal.aborted) {
+        await capsules.destroy(record.id).catch(() => {});
+        throw new ConnectError("the caller cancelled the create; the capsule was destroyed", Code.Canceled);
+      }
       return { capsule: capsuleInfo(record), fromWarmPool: record.fromWarmPool ?? false };
     },
 
