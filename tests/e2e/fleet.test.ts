@@ -377,7 +377,15 @@ describe("fleet: two control planes, three registered hosts", () => {
   }, 90_000);
 
   it("deletes a host with force: its capsules are destroyed, the agent shuts down and forgets its credentials", async () => {
-    const stored = credentials(1);
+    // The agent rotates its refresh token as it goes: keep the newest it stored.
+    let refreshToken: string = credentials(1).refresh_token;
+    const latestRefreshToken = (): void => {
+      try {
+        refreshToken = credentials(1).refresh_token;
+      } catch {
+        // Gone: the agent forgot its credentials.
+      }
+    };
     const refused = await api(0, "DELETE", `/v1/hosts/${hostIds[1]}`, { auth: adminJwt });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: "host_has_capsules", details: { capsule_ids: [kept.host2] } });
@@ -387,13 +395,16 @@ describe("fleet: two control planes, three registered hosts", () => {
     expect(row.status).toBe("stopped");
     const agent = agents[1]!;
     // It learns at its next heartbeat (2 s here), destroys what it still holds and stops.
-    await until("agent 2 to exit", async () => (agent.child.exitCode !== null ? true : undefined), 60_000).catch((err: Error) => {
+    await until("agent 2 to exit", async () => {
+      latestRefreshToken();
+      return agent.child.exitCode !== null ? true : undefined;
+    }, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; its last log lines:\n${agent.logs.slice(-15).join("\n")}`);
     });
     expect(agent.child.exitCode).toBe(0);
     expect(existsSync(`${agentDir(1)}/host/credentials.json`)).toBe(false);
     // An agent whose host token had expired learns the same from its refresh token.
-    const refreshed = await api(0, "POST", "/v1/hosts/auth/refresh", { auth: "", body: { refresh_token: stored.refresh_token } });
+    const refreshed = await api(0, "POST", "/v1/hosts/auth/refresh", { auth: "", body: { refresh_token: refreshToken } });
     expect(refreshed.status).toBe(404);
     expect(hostResources(agentDir(1), "TFLEETB-EG-").runscProcesses).toBe(0);
     expect((await api(1, "GET", "/v1/hosts", { auth: adminJwt })).body.hosts.map((h: any) => h.id)).not.toContain(hostIds[1]);
