@@ -19,6 +19,8 @@ export class OomGuard {
   /** The last process killed: nothing else dies while it is still freeing its memory. */
   private dying: number | undefined;
   private dueAt = 0;
+  /** Usage the last check read, so the next delay needs no second /proc read. */
+  private lastUsed: number | undefined;
   kills = 0;
 
   constructor(
@@ -81,7 +83,9 @@ export class OomGuard {
     const limit = this.deps.state.memoryLimitBytes;
     if (!limit) return 1000;
     try {
-      const ratio = (await readMemoryUsage(this.deps.procRoot)).used / limit;
+      const used = this.lastUsed ?? (await readMemoryUsage(this.deps.procRoot)).used;
+      this.lastUsed = undefined;
+      const ratio = used / limit;
       if (this.deps.active?.()) return ratio < 0.5 ? ACTIVE_INTERVAL_MS : ratio < 0.8 ? 50 : 20;
       return ratio < 0.5 ? 1000 : ratio < 0.8 ? 200 : 25;
     } catch {
@@ -101,6 +105,7 @@ export class OomGuard {
       if (this.dying !== undefined && (await isAlive(procRoot, this.dying))) return undefined;
       this.dying = undefined;
       const mem = await readMemoryUsage(this.deps.procRoot);
+      this.lastUsed = mem.used;
       if (mem.used <= limit) return undefined;
       const victim = await largestProcess(procRoot);
       if (!victim) return undefined;

@@ -57,13 +57,14 @@ export class WarmPools {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /** The chain of size-file saves (one at a time). */
+  private saving: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly host: SpareHost,
     private readonly log: Logger,
     private readonly file?: string,
   ) {}
-
-  private saving: Promise<void> = Promise.resolve();
 
   /** Applies saved sizes, else `defaults` (e.g. from WRENN_WARM_POOLS), and starts filling. */
   async start(defaults: (PoolKey & { size: number })[]): Promise<void> {
