@@ -41,6 +41,13 @@ interface Pool {
   generation: number;
 }
 
+/**
+ * How long a refill waits after a take: the capsule just handed out (its /init, the
+ * caller's first command, the control plane's bookkeeping) gets the CPU before a cold start
+ * competes with it. A cold start takes several times this long anyway.
+ */
+const REFILL_DELAY_MS = 300;
+
 const keyOf = (k: PoolKey): string => `${k.template}:${k.vcpus}:${k.memoryMb}`;
 
 /**
@@ -56,6 +63,8 @@ export class WarmPools {
   private filling: Promise<void> | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** A refill due shortly after a take, and what resolves when it has started. */
+  private refillTimer: { timer: NodeJS.Timeout; started: Promise<void>; start: () => void } | undefined;
 
   /** The chain of size-file saves (one at a time). */
   private saving: Promise<void> = Promise.resolve();
@@ -99,7 +108,7 @@ export class WarmPools {
     const id = pool?.ready.shift();
     if (pool && id) {
       pool.claimed++;
-      this.kick();
+      this.kickSoon();
     }
     return id;
   }
@@ -133,13 +142,17 @@ export class WarmPools {
   async drain(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    this.refillTimer?.start();
     await this.filling;
     await this.destroyAll([...this.pools.values()].flatMap((p) => p.ready.splice(0)));
   }
 
   /** Resolves when no refill is running or due now (tests and benchmarks). */
   async whenIdle(): Promise<void> {
-    while (this.filling) await this.filling;
+    while (this.filling || this.refillTimer) {
+      if (this.refillTimer) await this.refillTimer.started;
+      await this.filling;
+    }
   }
 
   private configure(key: PoolKey, size: number): Pool {
@@ -160,6 +173,23 @@ export class WarmPools {
     this.filling = this.fill().finally(() => {
       this.filling = undefined;
     });
+  }
+
+  /** kick() after REFILL_DELAY_MS (once, however many takes happen meanwhile). */
+  private kickSoon(): void {
+    if (this.refillTimer || this.closed) return;
+    let resolve!: () => void;
+    const started = new Promise<void>((r) => (resolve = r));
+    const start = (): void => {
+      if (this.refillTimer?.started !== started) return;
+      clearTimeout(this.refillTimer.timer);
+      this.refillTimer = undefined;
+      this.kick();
+      resolve();
+    };
+    const timer = setTimeout(start, REFILL_DELAY_MS);
+    timer.unref();
+    this.refillTimer = { timer, started, start };
   }
 
   private async fill(): Promise<void> {

@@ -1,9 +1,8 @@
-import { openSync, closeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { WrennError } from "@wrenn/core";
 import { runCommand, type CommandResult } from "../../util/command.js";
+import { spawnViaHelper } from "../../util/spawner.js";
 
 export interface RunscOptions {
   binary: string;
@@ -44,28 +43,22 @@ export class Runsc {
    * and refuses `--network=sandbox` (docs/runtime-notes.md §3). The sandbox inherits our
    * stdio, so it gets /dev/null and an O_APPEND console log, never a pipe we wait on.
    */
-  detached(args: string[], consoleLog: string, logDir: string): Promise<void> {
-    const fd = openSync(consoleLog, "a", 0o600);
+  async detached(args: string[], consoleLog: string, logDir: string): Promise<void> {
     const script = 'mount -t tmpfs none /proc/sys/net && exec "$@"';
+    let result;
     try {
-      const child = spawn(
-        "unshare",
-        ["--mount", "--propagation", "private", "sh", "-c", script, "sh", this.options.binary, ...this.globalFlags(logDir), ...args],
-        // Own process group: a Ctrl-C aimed at the agent must not reach the capsules.
-        { stdio: ["ignore", fd, fd], detached: true },
-      );
-      return new Promise((resolve, reject) => {
-        child.on("error", (err) => reject(new WrennError("internal_error", `runsc ${args[0]} failed: ${err.message}`, { cause: err })));
-        child.on("close", (code) => {
-          if (code === 0) resolve();
-          else void failureDetail(consoleLog, logDir, args[0]!).then((detail) =>
-            reject(new WrennError("internal_error", `runsc ${args[0]} exited with ${code}${detail}; see ${consoleLog}`)),
-          );
-        });
+      // Own process group (outputFile): a Ctrl-C aimed at the agent must not reach the capsules.
+      result = await spawnViaHelper({
+        cmd: "unshare",
+        args: ["--mount", "--propagation", "private", "sh", "-c", script, "sh", this.options.binary, ...this.globalFlags(logDir), ...args],
+        outputFile: consoleLog,
       });
-    } finally {
-      closeSync(fd);
+    } catch (err) {
+      throw new WrennError("internal_error", `runsc ${args[0]} failed: ${(err as Error).message}`, { cause: err });
     }
+    if (result.code === 0) return;
+    const detail = await failureDetail(consoleLog, logDir, args[0]!);
+    throw new WrennError("internal_error", `runsc ${args[0]} exited with ${result.code ?? result.signal}${detail}; see ${consoleLog}`);
   }
 }
 
