@@ -71,6 +71,9 @@ async function openPGlite(dataDir: string, options: OpenDatabaseOptions): Promis
   try {
     pglite = await PGlite.create({
       dataDir: join(dataDir, "db"),
+      // The data directory is a NODEFS mount: every write already goes straight to its
+      // files, and the sync PGlite would await after each query has nothing to do there.
+      relaxedDurability: true,
       // PGlite's defaults differ from pg's: int8 as number (loses precision), date as Date.
       parsers: { [OID.int8]: asText, [OID.date]: asText },
     });

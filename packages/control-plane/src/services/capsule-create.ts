@@ -1,11 +1,10 @@
 import { WrennError, newId } from "@wrenn/core";
-import { insertAudit, insertCapsule, transitionCapsule, type Capsule } from "@wrenn/db";
+import { insertAudit, insertCapsule, transitionCapsule, transitionCapsuleRecorded, type Capsule } from "@wrenn/db";
 import { EgressMode } from "@wrenn/proto/hostagent/v1";
 import type { FastifyBaseLogger } from "fastify";
 import { actorOf, type AuthContext } from "../auth/context.js";
 import type { AgentHandle } from "../agent/client.js";
 import type { Deps } from "../deps.js";
-import { emitEvent } from "./events.js";
 import { toWrennError } from "../http/errors.js";
 import { agentFacts, isAgentNotFound } from "./capsule-agent-sync.js";
 import { resolveTemplate, unknownTemplate } from "./capsule-templates.js";
@@ -38,16 +37,24 @@ const egressModes: Record<NetworkInput["egress"], EgressMode> = {
   allow_list: EgressMode.ALLOW_LIST,
 };
 
+/** Where a create's time went, for the `Server-Timing` header. */
+export interface CreateTiming {
+  /** The host agent's CreateCapsule call. */
+  agentMs?: number;
+}
+
 /**
  * Creates a capsule synchronously: a `pending` row, the agent's CreateCapsule, then the
  * row `running`. Any failure leaves the row in `error` with the reason and nothing
  * running on the host.
  */
-export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger): Promise<Capsule> {
+export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger, timing?: CreateTiming): Promise<Capsule> {
   const template = await resolveTemplate(deps, auth.teamId, input.template);
   const agent = await deps.fleet.place({ teamId: auth.teamId, vcpus: input.vcpus, memoryMb: input.memory_mb, diskMb: DEFAULT_DISK_MB, hostId: template.row?.host_id ?? null });
   const id = newId("capsule");
-  await insertCapsule(deps.db, {
+  // The pending row and the agent's create run side by side: the row is written long before
+  // the capsule exists, and the reconciler leaves capsules without a row alone meanwhile.
+  const inserted = insertCapsule(deps.db, {
     id,
     team_id: auth.teamId,
     host_id: agent.hostId,
@@ -62,31 +69,46 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     error: null,
     created_by: auth.userId ?? auth.apiKeyId,
   });
+  const agentStarted = performance.now();
+  const created = agent.client.createCapsule({
+    capsuleId: id,
+    template: template.agentName,
+    vcpus: input.vcpus,
+    memoryMb: input.memory_mb,
+    diskMb: DEFAULT_DISK_MB,
+    timeoutSec: input.timeout_sec,
+    envs: input.envs,
+    metadata: input.metadata,
+    network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
+  });
+  void created.finally(() => {
+    if (timing) timing.agentMs = performance.now() - agentStarted;
+  }).catch(() => {});
+  const [insert, create] = await Promise.allSettled([inserted, created]);
+  if (insert.status === "rejected") {
+    // No row: nothing may keep running for it.
+    await destroyQuietly(agent, id, log);
+    throw insert.reason;
+  }
   try {
-    const { capsule: info } = await agent.client.createCapsule({
-      capsuleId: id,
-      template: template.agentName,
-      vcpus: input.vcpus,
-      memoryMb: input.memory_mb,
-      diskMb: DEFAULT_DISK_MB,
-      timeoutSec: input.timeout_sec,
-      envs: input.envs,
-      metadata: input.metadata,
-      network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
-    });
+    if (create.status === "rejected") throw create.reason;
+    const info = create.value.capsule;
     if (!info) throw new WrennError("agent_error", "the host agent created the capsule but did not describe it");
-    const row = await transitionCapsule(deps.db, id, ["pending"], { ...agentFacts(info), status: "running", host_id: agent.hostId });
-    if (!row) throw new WrennError("conflict", `capsule ${id} was destroyed while it was being created`);
-    await insertAudit(deps.db, {
-      teamId: auth.teamId,
-      ...actorOf(auth),
-      action: "capsule.create",
-      resourceType: "capsule",
-      resourceId: id,
-      metadata: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb, host_id: agent.hostId },
+    const row = await transitionCapsuleRecorded(deps.db, id, ["pending"], { ...agentFacts(info), status: "running", host_id: agent.hostId }, {
+      audit: {
+        teamId: auth.teamId,
+        ...actorOf(auth),
+        action: "capsule.create",
+        resourceType: "capsule",
+        resourceId: id,
+        metadata: { template: template.name, vcpus: input.vcpus, memory_mb: input.memory_mb, host_id: agent.hostId },
+      },
+      events: [
+        { type: "capsule.created", teamId: auth.teamId, resourceId: id, data: { template: template.name, vcpus: input.vcpus, memory_mb: input.memory_mb } },
+        { type: "capsule.running", teamId: auth.teamId, resourceId: id, data: { template: template.name } },
+      ],
     });
-    await emitEvent(deps, { type: "capsule.created", teamId: auth.teamId, resourceId: id, data: { template: template.name, vcpus: row.vcpus, memory_mb: row.memory_mb } });
-    await emitEvent(deps, { type: "capsule.running", teamId: auth.teamId, resourceId: id, data: { template: template.name } });
+    if (!row) throw new WrennError("conflict", `capsule ${id} was destroyed while it was being created`);
     return row;
   } catch (err) {
     const public_ = isAgentNotFound(err) ? await unknownTemplate(deps, auth.teamId, template.name) : toWrennError(err);
@@ -95,14 +117,19 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
   }
 }
 
+/** Destroys a capsule the agent may hold; an unknown capsule is fine, anything else is logged. */
+async function destroyQuietly(agent: AgentHandle, id: string, log: FastifyBaseLogger): Promise<void> {
+  try {
+    await agent.client.destroyCapsule({ capsuleId: id });
+  } catch (err) {
+    if (!isAgentNotFound(err)) log.error({ capsuleId: id, err }, "could not destroy a capsule whose create failed");
+  }
+}
+
 /** Marks a failed create and makes sure the agent holds nothing for it. */
 async function failCreate(deps: Deps, auth: AuthContext, agent: AgentHandle, id: string, err: WrennError, log: FastifyBaseLogger): Promise<void> {
   log.warn({ capsuleId: id, hostId: agent.hostId, code: err.code, err: err.cause ?? err }, "capsule create failed");
-  try {
-    await agent.client.destroyCapsule({ capsuleId: id });
-  } catch (destroyErr) {
-    if (!isAgentNotFound(destroyErr)) log.error({ capsuleId: id, err: destroyErr }, "could not destroy a capsule whose create failed");
-  }
+  await destroyQuietly(agent, id, log);
   try {
     await transitionCapsule(deps.db, id, ["pending", "running"], { status: "error", error: err.message });
     await insertAudit(deps.db, {

@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { findPlatformTemplate, findTeamTemplate, listTeamTemplates, type Template } from "@wrenn/db";
+import { findUsableTemplate, listTeamTemplates, type Template } from "@wrenn/db";
 import { TemplateKind, type TemplateInfo } from "@wrenn/proto/hostagent/v1";
 import type { Deps } from "../deps.js";
 
@@ -51,7 +51,7 @@ export interface ResolvedTemplate {
  * their agent-side name.
  */
 export async function resolveTemplate(deps: Deps, teamId: string, name: string): Promise<ResolvedTemplate> {
-  const row = (await findTeamTemplate(deps.db, teamId, name)) ?? (await findPlatformTemplate(deps.db, name));
+  const row = await findUsableTemplate(deps.db, teamId, name);
   if (row) return { name, agentName: row.agent_name, row, baseTemplate: row.base_template || name };
   if (await isBuiltinTemplate(deps, name)) return { name, agentName: name, baseTemplate: name };
   throw await unknownTemplate(deps, teamId, name);

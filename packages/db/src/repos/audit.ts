@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { newId } from "@wrenn/core";
 import type { ActorType, AuditLog, Database } from "../schema.js";
 
@@ -12,6 +12,20 @@ export interface AuditEntry {
   resourceType: string;
   resourceId: string | null;
   metadata?: Record<string, unknown>;
+}
+
+/**
+ * A common table expression `name` that inserts `entry` once per row of the CTE `from`
+ * (so nothing is written when that CTE returns no row).
+ */
+export function auditInsertCte(entry: AuditEntry, name: string, from: string): RawBuilder<unknown> {
+  return sql`${sql.raw(name)} AS (
+      INSERT INTO audit_logs (id, team_id, actor_type, actor_id, action, resource_type, resource_id, metadata)
+      SELECT ${newId("audit")}::text, ${entry.teamId}::text, ${entry.actorType}::text, ${entry.actorId}::text, ${entry.action}::text,
+             ${entry.resourceType}::text, ${entry.resourceId}::text, ${JSON.stringify(entry.metadata ?? {})}::jsonb
+      FROM ${sql.raw(from)}
+      RETURNING 1
+    )`;
 }
 
 export async function insertAudit(db: Db, entry: AuditEntry): Promise<void> {

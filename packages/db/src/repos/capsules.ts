@@ -1,5 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Capsule, CapsuleStatus, CapsuleUpdate, Database, NewCapsule } from "../schema.js";
+import { auditInsertCte, type AuditEntry } from "./audit.js";
+import { eventWithDeliveriesCtes, type NewEvent } from "./channels.js";
 
 type Db = Kysely<Database>;
 
@@ -23,6 +25,26 @@ export async function updateCapsule(db: Db, id: string, patch: CapsuleUpdate): P
  */
 export async function transitionCapsule(db: Db, id: string, from: readonly CapsuleStatus[], patch: CapsuleUpdate): Promise<Capsule | undefined> {
   return db.updateTable("capsules").set(patch).where("id", "=", id).where("status", "in", [...from]).returningAll().executeTakeFirst();
+}
+
+/** What a status change records beside the row: its audit entry and its events. */
+export interface TransitionRecords {
+  audit?: AuditEntry;
+  events?: NewEvent[];
+}
+
+/**
+ * `transitionCapsule` and its audit row and events in one statement: all are written when
+ * the status moved, none when it had moved on. One round trip instead of one per record
+ * (each costs 1–2 ms on the embedded database).
+ */
+export async function transitionCapsuleRecorded(db: Db, id: string, from: readonly CapsuleStatus[], patch: CapsuleUpdate, records: TransitionRecords): Promise<Capsule | undefined> {
+  const moved = db.updateTable("capsules").set(patch).where("id", "=", id).where("status", "in", [...from]).returningAll();
+  const ctes = [sql`moved AS (${moved})`];
+  if (records.audit) ctes.push(auditInsertCte(records.audit, "audit", "moved"));
+  (records.events ?? []).forEach((event, i) => ctes.push(eventWithDeliveriesCtes(event, String(i), "moved")));
+  const result = await sql<Capsule>`WITH ${sql.join(ctes)} SELECT * FROM moved`.execute(db);
+  return result.rows[0];
 }
 
 export interface CapsuleListFilter {

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely } from "kysely";
+import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
 import type { Channel, ChannelProvider, ChannelsTable, Database, DeliveryStatus, EventDelivery } from "../schema.js";
 
 type Db = Kysely<Database>;
@@ -56,26 +56,38 @@ export interface NewEvent {
 }
 
 /**
+ * The common table expressions that record `event` and one pending delivery per enabled
+ * channel subscribed to it (names suffixed with `tag`). `onlyIf`, a CTE name, makes the
+ * writes depend on that CTE returning a row. Nothing is written when no channel listens.
+ */
+export function eventWithDeliveriesCtes(event: NewEvent, tag: string, onlyIf?: string): RawBuilder<unknown> {
+  const audience =
+    event.teamId === null ? sql`c.scope = 'platform'` : sql`c.team_id = ${event.teamId} AND c.scope = 'team'`;
+  const targets = sql.raw(`targets_${tag}`);
+  const ev = sql.raw(`ev_${tag}`);
+  const condition = onlyIf ? sql`AND EXISTS (SELECT 1 FROM ${sql.raw(onlyIf)})` : sql``;
+  return sql`${targets} AS (
+      SELECT c.id FROM channels c
+      WHERE c.enabled AND c.events @> jsonb_build_array(${event.type}::text) AND ${audience}
+    ), ${ev} AS (
+      INSERT INTO events (type, team_id, resource_id, data)
+      SELECT ${event.type}::text, ${event.teamId}::text, ${event.resourceId}::text, ${JSON.stringify(event.data)}::jsonb
+      WHERE EXISTS (SELECT 1 FROM ${targets}) ${condition}
+      RETURNING id
+    ), ${sql.raw(`deliveries_${tag}`)} AS (
+      INSERT INTO event_deliveries (event_id, channel_id)
+      SELECT ${ev}.id, ${targets}.id FROM ${ev} CROSS JOIN ${targets}
+      RETURNING id
+    )`;
+}
+
+/**
  * Records an event and one pending delivery per enabled channel subscribed to it, in one
  * statement (atomic without a transaction, and part of the caller's one when given a
  * Transaction). Nothing is written when no channel listens. Returns the deliveries queued.
  */
 export async function insertEventWithDeliveries(db: Db, event: NewEvent): Promise<number> {
-  const audience =
-    event.teamId === null ? sql`c.scope = 'platform'` : sql`c.team_id = ${event.teamId} AND c.scope = 'team'`;
-  const result = await sql<{ id: string }>`
-    WITH targets AS (
-      SELECT c.id FROM channels c
-      WHERE c.enabled AND c.events @> jsonb_build_array(${event.type}::text) AND ${audience}
-    ), ev AS (
-      INSERT INTO events (type, team_id, resource_id, data)
-      SELECT ${event.type}::text, ${event.teamId}::text, ${event.resourceId}::text, ${JSON.stringify(event.data)}::jsonb
-      WHERE EXISTS (SELECT 1 FROM targets)
-      RETURNING id
-    )
-    INSERT INTO event_deliveries (event_id, channel_id)
-    SELECT ev.id, targets.id FROM ev CROSS JOIN targets
-    RETURNING id`.execute(db);
+  const result = await sql<{ id: string }>`WITH ${eventWithDeliveriesCtes(event, "0")} SELECT id FROM deliveries_0`.execute(db);
   return result.rows.length;
 }
 

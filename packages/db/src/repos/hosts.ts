@@ -37,35 +37,70 @@ export async function findHostByRefreshToken(db: Db, tokenHash: string): Promise
   return db.selectFrom("hosts").selectAll().where("refresh_token_hash", "=", tokenHash).executeTakeFirst();
 }
 
-/** What each host holds, from the capsule rows (pending counts as running: it is being placed there). */
-export async function hostLoads(db: Db): Promise<Map<string, HostLoad>> {
+/** What placement needs, read in one query. */
+export interface PlacementView {
+  /** Every host not deleted, oldest first. */
+  hosts: Host[];
+  /** What each host holds, from the capsule rows (pending counts as running: it is being placed there). */
+  loads: Map<string, HostLoad>;
+  /** Whether the team may use its own hosts (false for no team). */
+  teamIsByoc: boolean;
+}
+
+export async function placementView(db: Db, teamId: string | null): Promise<PlacementView> {
+  const sum = (column: "vcpus" | "memory_mb" | "disk_mb" | "count", paused: boolean) => {
+    const which = paused ? sql`c.status = 'paused'` : sql`c.status <> 'paused'`;
+    return column === "count" ? sql<string>`count(*) FILTER (WHERE ${which})` : sql<string>`coalesce(sum(c.${sql.ref(column)}) FILTER (WHERE ${which}), 0)`;
+  };
   const rows = await db
-    .selectFrom("capsules")
+    .selectFrom("hosts")
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("capsules as c")
+          .select([
+            sum("vcpus", false).as("r_vcpus"),
+            sum("memory_mb", false).as("r_memory_mb"),
+            sum("disk_mb", false).as("r_disk_mb"),
+            sum("count", false).as("r_count"),
+            sum("vcpus", true).as("p_vcpus"),
+            sum("memory_mb", true).as("p_memory_mb"),
+            sum("disk_mb", true).as("p_disk_mb"),
+            sum("count", true).as("p_count"),
+          ])
+          .whereRef("c.host_id", "=", "hosts.id")
+          .where("c.status", "in", ["pending", "running", "paused"])
+          .as("l"),
+      (join) => join.onTrue(),
+    )
+    .selectAll("hosts")
     .select([
-      "host_id",
-      sql<boolean>`status = 'paused'`.as("paused"),
-      sql<string>`coalesce(sum(vcpus), 0)`.as("vcpus"),
-      sql<string>`coalesce(sum(memory_mb), 0)`.as("memory_mb"),
-      sql<string>`coalesce(sum(disk_mb), 0)`.as("disk_mb"),
-      sql<string>`count(*)`.as("count"),
+      sql<boolean>`coalesce((SELECT t.is_byoc FROM teams t WHERE t.id = ${teamId}), false)`.as("team_is_byoc"),
+      "l.r_vcpus",
+      "l.r_memory_mb",
+      "l.r_disk_mb",
+      "l.r_count",
+      "l.p_vcpus",
+      "l.p_memory_mb",
+      "l.p_disk_mb",
+      "l.p_count",
     ])
-    .where("status", "in", ["pending", "running", "paused"])
-    .where("host_id", "is not", null)
-    .groupBy(["host_id", sql`status = 'paused'`])
+    .where("hosts.deleted_at", "is", null)
+    .orderBy("hosts.created_at")
+    .orderBy("hosts.id")
     .execute();
-  const loads = new Map<string, HostLoad>();
-  const empty = () => ({ vcpus: 0, memoryMb: 0, diskMb: 0, count: 0 });
-  for (const row of rows) {
-    const hostId = row.host_id!;
-    const load = loads.get(hostId) ?? { hostId, running: empty(), paused: empty() };
-    const into = row.paused ? load.paused : load.running;
-    into.vcpus += Number(row.vcpus);
-    into.memoryMb += Number(row.memory_mb);
-    into.diskMb += Number(row.disk_mb);
-    into.count += Number(row.count);
-    loads.set(hostId, load);
+  const view: PlacementView = { hosts: [], loads: new Map(), teamIsByoc: false };
+  for (const { team_is_byoc, r_vcpus, r_memory_mb, r_disk_mb, r_count, p_vcpus, p_memory_mb, p_disk_mb, p_count, ...host } of rows) {
+    view.teamIsByoc = team_is_byoc;
+    view.hosts.push(host);
+    if (Number(r_count) + Number(p_count) === 0) continue;
+    view.loads.set(host.id, {
+      hostId: host.id,
+      running: { vcpus: Number(r_vcpus), memoryMb: Number(r_memory_mb), diskMb: Number(r_disk_mb), count: Number(r_count) },
+      paused: { vcpus: Number(p_vcpus), memoryMb: Number(p_memory_mb), diskMb: Number(p_disk_mb), count: Number(p_count) },
+    });
   }
-  return loads;
+  return view;
 }
 
 const LIVE_STATUSES = ["pending", "running", "paused", "missing"] as const;

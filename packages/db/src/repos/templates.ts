@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from "kysely";
+import { sql, type Insertable, type Kysely } from "kysely";
 import type { Database, Template, TemplatesTable } from "../schema.js";
 
 type Db = Kysely<Database>;
@@ -13,6 +13,18 @@ export async function findTeamTemplate(db: Db, teamId: string, name: string): Pr
 /** A platform template (no team) by its name. */
 export async function findPlatformTemplate(db: Db, name: string): Promise<Template | undefined> {
   return db.selectFrom("templates").selectAll().where("team_id", "is", null).where("name", "=", name).executeTakeFirst();
+}
+
+/** The template a team reaches by `name`: its own first, else the platform's (one query). */
+export async function findUsableTemplate(db: Db, teamId: string | null, name: string): Promise<Template | undefined> {
+  return db
+    .selectFrom("templates")
+    .selectAll()
+    .where("name", "=", name)
+    .where((eb) => (teamId === null ? eb("team_id", "is", null) : eb.or([eb("team_id", "=", teamId), eb("team_id", "is", null)])))
+    .orderBy(sql`team_id IS NULL`)
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** A team's templates of one kind, newest first. */

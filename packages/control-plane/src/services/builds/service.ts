@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { claimNextBuild, failInterruptedBuilds, finishBuild, findPlatformTemplate, findTeamTemplate, touchRunningBuilds, type Template, type TemplateBuild } from "@wrenn/db";
+import { claimNextBuild, failInterruptedBuilds, finishBuild, findUsableTemplate, touchRunningBuilds, type Template, type TemplateBuild } from "@wrenn/db";
 import type { FastifyBaseLogger } from "fastify";
 import type { Deps } from "../../deps.js";
 import { isBuiltinTemplate } from "../capsule-templates.js";
@@ -135,7 +135,7 @@ const BUILD_DISK_MB = 4096;
 
 /** A build's base: a team's own template, a platform one (both live on one host), or a built-in. */
 export async function resolveBuildBase(deps: Deps, teamId: string | null, name: string): Promise<{ agentName: string; row?: Template }> {
-  const row = (teamId === null ? undefined : await findTeamTemplate(deps.db, teamId, name)) ?? (await findPlatformTemplate(deps.db, name));
+  const row = await findUsableTemplate(deps.db, teamId, name);
   if (row) return { agentName: row.agent_name, row };
   if (await isBuiltinTemplate(deps, name)) return { agentName: name };
   throw new WrennError("not_found", `base template "${name}" not found`);

@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { findHost, hostLoads, listHosts, type Database, type Host } from "@wrenn/db";
+import { findHost, listHosts, placementView, type Database, type Host } from "@wrenn/db";
 import type { Kysely } from "kysely";
 import { connectAgent, type AgentHandle, type AgentTls } from "../../agent/client.js";
 import { leastLoaded, type HostCandidate, type PlacementPolicy, type PlacementStrategy } from "./placement.js";
@@ -69,18 +69,17 @@ export class Fleet {
    * else the strategy's pick among the hosts the team may use.
    */
   async place(request: PlaceRequest): Promise<AgentHandle> {
-    const team = request.teamId === null ? undefined : await this.db.selectFrom("teams").select(["is_byoc"]).where("id", "=", request.teamId).executeTakeFirst();
-    let hosts = await listHosts(this.db);
-    const unknown = hosts.filter((h) => h.mode === "static" && h.status === "online" && (h.cpu_cores === 0 || h.memory_mb === 0));
+    let view = await placementView(this.db, request.teamId);
+    const unknown = view.hosts.filter((h) => h.mode === "static" && h.status === "online" && (h.cpu_cores === 0 || h.memory_mb === 0));
     if (unknown.length > 0 && this.options.onUnknownSpecs) {
       await Promise.all(unknown.map((h) => this.options.onUnknownSpecs!(h)));
-      hosts = await listHosts(this.db);
+      view = await placementView(this.db, request.teamId);
     }
-    const loads = await hostLoads(this.db);
+    const { hosts, loads } = view;
     const candidates = hosts.filter((h) => !request.hostId || h.id === request.hostId).map((h) => candidateOf(h, loads));
     const strategy = this.options.strategy ?? leastLoaded;
     const decision = strategy.choose(
-      { teamId: request.teamId ?? "", teamIsByoc: team?.is_byoc ?? false, vcpus: request.vcpus, memoryMb: request.memoryMb, diskMb: request.diskMb },
+      { teamId: request.teamId ?? "", teamIsByoc: view.teamIsByoc, vcpus: request.vcpus, memoryMb: request.memoryMb, diskMb: request.diskMb },
       candidates,
       this.options.policy,
     );
