@@ -55,7 +55,7 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
         server.listen(config.port, config.host, () => {
           server.off("error", reject);
           const port = (server.address() as AddressInfo).port;
-          ctx.metrics.start();
+          void ctx.metrics.start();
           if (!config.dev) oomGuard.start();
           if (config.reclaim) ctx.reclaimer.start();
           if (config.forwardPorts) ctx.forwarder.start(port);
@@ -63,7 +63,6 @@ export function createEnvd(config: EnvdConfig, log: Logger): Envd {
         });
       }),
     close: async () => {
-      ctx.metrics.stop();
       oomGuard.stop();
       ctx.reclaimer.stop();
       await Promise.allSettled([ctx.forwarder.stop(), ctx.processes.close(), ctx.watchers.close()]);

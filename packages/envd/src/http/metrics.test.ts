@@ -44,21 +44,23 @@ describe("GuestMetrics", () => {
     await rm(proc, { recursive: true, force: true });
   });
 
-  it("computes CPU use from the delta between two samples", async () => {
-    const metrics = new GuestMetrics({ procRoot: proc, sampleIntervalMs: 20 });
-    metrics.start();
-    try {
-      await new Promise((r) => setTimeout(r, 30));
-      // +300 busy, +100 idle since the first sample → 75 %.
-      await writeFile(join(proc, "stat"), "cpu  250 0 250 900 0 0 0 0 0 0\n");
-      await expect.poll(async () => (await metrics.snapshot()).cpu_used_pct, { timeout: 2000 }).toBe(75);
-      metrics.recordPageCacheDrop();
-      const snap = await metrics.snapshot();
-      expect(snap).toMatchObject({ mem_total: 2048000 * 1024, mem_used: 512000 * 1024, page_cache_drops: 1 });
-      expect(snap.disk_total).toBeGreaterThan(0);
-      expect(snap.disk_used).toBeLessThanOrEqual(snap.disk_total);
-    } finally {
-      metrics.stop();
-    }
+  it("computes CPU use over the time since the previous snapshot", async () => {
+    const metrics = new GuestMetrics({ procRoot: proc, minCpuWindowMs: 50 });
+    await metrics.start();
+    // +300 busy, +100 idle since the first reading → 75 %.
+    await writeFile(join(proc, "stat"), "cpu  250 0 250 900 0 0 0 0 0 0\n");
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await metrics.snapshot()).cpu_used_pct).toBe(75);
+    // Asked again at once: too short a window to measure, the last value stands.
+    await writeFile(join(proc, "stat"), "cpu  250 0 250 1000 0 0 0 0 0 0\n");
+    expect((await metrics.snapshot()).cpu_used_pct).toBe(75);
+    // Later: +0 busy, +100 idle since the last measured reading → 0 %.
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await metrics.snapshot()).cpu_used_pct).toBe(0);
+    metrics.recordPageCacheDrop();
+    const snap = await metrics.snapshot();
+    expect(snap).toMatchObject({ mem_total: 2048000 * 1024, mem_used: 512000 * 1024, page_cache_drops: 1 });
+    expect(snap.disk_total).toBeGreaterThan(0);
+    expect(snap.disk_used).toBeLessThanOrEqual(snap.disk_total);
   });
 });

@@ -35,7 +35,8 @@ export interface GuestMetricsOptions {
   procRoot?: string;
   /** The filesystem whose size is reported as disk. */
   diskPath?: string;
-  sampleIntervalMs?: number;
+  /** CPU use is measured over at least this long (a snapshot sooner repeats the last value). */
+  minCpuWindowMs?: number;
   /** The capsule's memory limit in bytes, once /init has set it. */
   memoryLimit?: () => number | undefined;
 }
@@ -70,16 +71,16 @@ export function parseProcStat(text: string): CpuTimes | undefined {
 }
 
 /**
- * Guest metrics for the host agent: CPU sampled every second from /proc/stat deltas,
- * memory from /proc/meminfo, disk of `/`. Only the CPU sampler runs in the background;
- * the rest is read when asked.
+ * Guest metrics for the host agent: CPU use since the previous snapshot (from /proc/stat
+ * deltas; the agent asks every second), memory from /proc/meminfo, disk of `/`. Nothing
+ * runs in the background: every timer in an idle capsule costs the host CPU in gVisor's
+ * sentry, and the agent's own polling already sets the pace.
  */
 export class GuestMetrics {
   private readonly procRoot: string;
   private readonly diskPath: string;
-  private readonly sampleIntervalMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private last: CpuTimes | undefined;
+  private readonly minCpuWindowMs: number;
+  private last: { at: number; times: CpuTimes } | undefined;
   private cpuUsedPct = 0;
   private drops = 0;
   private readonly memoryLimit: () => number | undefined;
@@ -87,21 +88,13 @@ export class GuestMetrics {
   constructor(options: GuestMetricsOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
     this.diskPath = options.diskPath ?? "/";
-    this.sampleIntervalMs = options.sampleIntervalMs ?? 1000;
+    this.minCpuWindowMs = options.minCpuWindowMs ?? 250;
     this.memoryLimit = options.memoryLimit ?? (() => undefined);
   }
 
-  start(): void {
-    if (this.timer) return;
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), this.sampleIntervalMs);
-    // Metrics alone must never keep envd alive.
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Takes the first CPU reading, so the first snapshot already has a window to measure. */
+  async start(): Promise<void> {
+    await this.measureCpu();
   }
 
   /** Called by the reclaimer after each page-cache drop. */
@@ -114,7 +107,7 @@ export class GuestMetrics {
   }
 
   async snapshot(): Promise<GuestMetricsSnapshot> {
-    const [raw, disk] = await Promise.all([readMemoryUsage(this.procRoot), statfs(this.diskPath)]);
+    const [raw, disk] = await Promise.all([readMemoryUsage(this.procRoot), statfs(this.diskPath), this.measureCpu()]);
     // Inside a capsule MemTotal includes the host's headroom; report the capsule's limit.
     const limit = this.memoryLimit();
     const mem = limit && limit < raw.total ? { ...raw, total: limit, available: Math.max(0, limit - raw.used) } : raw;
@@ -131,7 +124,10 @@ export class GuestMetrics {
     };
   }
 
-  private async sample(): Promise<void> {
+  /** CPU use since the last reading, once that is at least `minCpuWindowMs` old. */
+  private async measureCpu(): Promise<void> {
+    const at = performance.now();
+    if (this.last && at - this.last.at < this.minCpuWindowMs) return;
     let now: CpuTimes | undefined;
     try {
       now = parseProcStat(await readFile(`${this.procRoot}/stat`, "utf8"));
@@ -139,8 +135,8 @@ export class GuestMetrics {
       return;
     }
     if (!now) return;
-    const prev = this.last;
-    this.last = now;
+    const prev = this.last?.times;
+    this.last = { at, times: now };
     if (!prev) return;
     const total = now.total - prev.total;
     const idle = now.idle - prev.idle;
