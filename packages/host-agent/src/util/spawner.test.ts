@@ -54,6 +54,14 @@ describe("spawnViaHelper", () => {
     expect(pgid).toBe(pid);
   });
 
+  it("outlives a Ctrl-C or SIGTERM aimed at the agent's process group", async () => {
+    const helper = Number((await spawnViaHelper({ cmd: "sh", args: ["-c", "echo $PPID"] })).stdout.trim());
+    process.kill(helper, "SIGINT");
+    process.kill(helper, "SIGTERM");
+    const again = Number((await spawnViaHelper({ cmd: "sh", args: ["-c", "echo $PPID"] })).stdout.trim());
+    expect(again).toBe(helper);
+  });
+
   it("fails the commands in flight when the helper dies, and starts a new one", async () => {
     const pidOfHelper = async (): Promise<number> => Number((await spawnViaHelper({ cmd: "sh", args: ["-c", "echo $PPID"] })).stdout.trim());
     const first = await pidOfHelper();

@@ -55,6 +55,10 @@ if (process.env.WRENN_HELPER_NODE_OPTIONS !== undefined) {
   process.env.NODE_OPTIONS = process.env.WRENN_HELPER_NODE_OPTIONS;
   delete process.env.WRENN_HELPER_NODE_OPTIONS;
 }
+// The agent decides when to stop (it may still need commands to clean up): a Ctrl-C or a
+// service manager's SIGTERM to the whole group must not take the helper first. It ends
+// when the agent closes its stdin, i.e. when the agent exits.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => {});
 const { spawn } = require("node:child_process");
 const { openSync, closeSync } = require("node:fs");
 const children = new Map();
