@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand } from "./command.js";
-import { SpawnError, spawnViaHelper } from "./spawner.js";
+import { SpawnError, Spawner, spawnViaHelper } from "./spawner.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wrenn-spawner-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +71,13 @@ describe("spawnViaHelper", () => {
     await expect(running).rejects.toThrow(/process helper exited/);
     const second = await pidOfHelper();
     expect(second).not.toBe(first);
+  });
+
+  it("runs the same requests from this process when asked to (WRENN_SPAWN_HELPER=off)", async () => {
+    const local = new Spawner({ inProcess: true });
+    const r = await local.run({ cmd: "sh", args: ["-c", "read x; echo $x $PPID"], input: "hi\n" });
+    expect(r).toMatchObject({ code: 0, stdout: `hi ${process.pid}\n`, timedOut: false });
+    expect(await local.run({ cmd: "sleep", args: ["30"], timeoutMs: 100 })).toMatchObject({ signal: "SIGKILL", timedOut: true });
+    await expect(local.run({ cmd: "wrenn-no-such-command", args: [] })).rejects.toSatisfy((e) => e instanceof SpawnError && e.code === "ENOENT");
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 /**
@@ -48,23 +49,14 @@ export class SpawnError extends Error {
   }
 }
 
-/** The helper's whole program, run as `node -e`: no files to ship, no dependencies. */
-const HELPER = String.raw`
-// NODE_OPTIONS is for the commands, not for the helper itself (see ensure()).
-if (process.env.WRENN_HELPER_NODE_OPTIONS !== undefined) {
-  process.env.NODE_OPTIONS = process.env.WRENN_HELPER_NODE_OPTIONS;
-  delete process.env.WRENN_HELPER_NODE_OPTIONS;
-}
-// The agent decides when to stop (it may still need commands to clean up): a Ctrl-C or a
-// service manager's SIGTERM to the whole group must not take the helper first. It ends
-// when the agent closes its stdin, i.e. when the agent exits.
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => {});
-const { spawn } = require("node:child_process");
-const { openSync, closeSync } = require("node:fs");
-const children = new Map();
-const send = (m) => process.stdout.write(JSON.stringify(m) + "\n");
-require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => {
-  const m = JSON.parse(line);
+/**
+ * Starts one request (or kills one, for `{ kill: id }`) and calls `send` with its result.
+ * Source text, not a function: it runs in the helper (`node -e`) and, with
+ * `WRENN_SPAWN_HELPER=off`, in this process, from the same code. `spawn`, `openSync` and
+ * `closeSync` come from the caller.
+ */
+const START_REQUEST = String.raw`
+function startRequest(m, children, send) {
   if (m.kill !== undefined) { children.get(m.kill)?.kill("SIGKILL"); return; }
   let fd;
   const out = [], err = [];
@@ -90,9 +82,39 @@ require("node:readline").createInterface({ input: process.stdin }).on("line", (l
   if (m.timeoutMs !== undefined) timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, m.timeoutMs);
   child.on("error", (e) => finish({ error: e.message, errorCode: e.code }));
   child.on("close", (code, signal) => finish({ code, signal, timedOut, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
-});
+}
+`;
+
+/** The helper's whole program, run as `node -e`: no files to ship, no dependencies. */
+const HELPER = String.raw`
+// NODE_OPTIONS is for the commands, not for the helper itself (see ensure()).
+if (process.env.WRENN_HELPER_NODE_OPTIONS !== undefined) {
+  process.env.NODE_OPTIONS = process.env.WRENN_HELPER_NODE_OPTIONS;
+  delete process.env.WRENN_HELPER_NODE_OPTIONS;
+}
+// The agent decides when to stop (it may still need commands to clean up): a Ctrl-C or a
+// service manager's SIGTERM to the whole group must not take the helper first. It ends
+// when the agent closes its stdin, i.e. when the agent exits.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => {});
+const { spawn } = require("node:child_process");
+const { openSync, closeSync } = require("node:fs");
+${START_REQUEST}
+const children = new Map();
+const send = (m) => process.stdout.write(JSON.stringify(m) + "\n");
+require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => startRequest(JSON.parse(line), children, send));
 process.stdin.on("end", () => process.exit(0));
 `;
+
+/** The same requests run in this process (`WRENN_SPAWN_HELPER=off`: for comparison and as a way out). */
+function inProcess(onReply: (reply: Reply) => void): (message: object) => void {
+  const startRequest = new Function("spawn", "openSync", "closeSync", `${START_REQUEST}; return startRequest;`)(spawn, openSync, closeSync) as (
+    m: object,
+    children: Map<number, ChildProcess>,
+    send: (r: Reply) => void,
+  ) => void;
+  const children = new Map<number, ChildProcess>();
+  return (message) => startRequest(message, children, onReply);
+}
 
 interface Waiter {
   resolve: (r: SpawnResult) => void;
@@ -110,20 +132,24 @@ interface Reply {
   errorCode?: string;
 }
 
-class Spawner {
+export class Spawner {
   private helper: ChildProcess | undefined;
+  private readonly local: ((message: object) => void) | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
 
+  /** `inProcess`: start commands from this process, no helper. */
+  constructor(options: { inProcess?: boolean } = {}) {
+    this.local = options.inProcess ? inProcess((reply) => this.onReply(reply)) : undefined;
+  }
+
   run(request: SpawnRequest): Promise<SpawnResult> {
     if (request.signal?.aborted) return Promise.reject(abortError(request.signal));
-    const helper = this.ensure();
+    const post = this.local ?? this.post(this.ensure());
     const id = this.nextId++;
     const { signal, ...wire } = request;
     return new Promise<SpawnResult>((resolve, reject) => {
-      const onAbort = (): void => {
-        helper.stdin!.write(JSON.stringify({ kill: id }) + "\n");
-      };
+      const onAbort = (): void => post({ kill: id });
       signal?.addEventListener("abort", onAbort, { once: true });
       const settle = (): void => {
         signal?.removeEventListener("abort", onAbort);
@@ -142,8 +168,12 @@ class Spawner {
         },
       });
       this.updateRef();
-      helper.stdin!.write(JSON.stringify({ id, ...wire }) + "\n");
+      post({ id, ...wire });
     });
+  }
+
+  private post(helper: ChildProcess): (message: object) => void {
+    return (message) => helper.stdin!.write(JSON.stringify(message) + "\n");
   }
 
   private ensure(): ChildProcess {
@@ -199,7 +229,7 @@ function abortError(signal: AbortSignal): Error {
   return err;
 }
 
-const shared = new Spawner();
+const shared = new Spawner({ inProcess: process.env.WRENN_SPAWN_HELPER === "off" });
 
 /** Runs a command through the shared helper process and resolves with how it ended. */
 export function spawnViaHelper(request: SpawnRequest): Promise<SpawnResult> {
