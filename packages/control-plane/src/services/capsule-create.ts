@@ -80,10 +80,9 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     envs: input.envs,
     metadata: input.metadata,
     network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
-  });
-  void created.finally(() => {
+  }).finally(() => {
     if (timing) timing.agentMs = performance.now() - agentStarted;
-  }).catch(() => {});
+  });
   const [insert, create] = await Promise.allSettled([inserted, created]);
   if (insert.status === "rejected") {
     // No row: nothing may keep running for it.

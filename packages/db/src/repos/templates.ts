@@ -10,11 +10,6 @@ export async function findTeamTemplate(db: Db, teamId: string, name: string): Pr
   return db.selectFrom("templates").selectAll().where("team_id", "=", teamId).where("name", "=", name).executeTakeFirst();
 }
 
-/** A platform template (no team) by its name. */
-export async function findPlatformTemplate(db: Db, name: string): Promise<Template | undefined> {
-  return db.selectFrom("templates").selectAll().where("team_id", "is", null).where("name", "=", name).executeTakeFirst();
-}
-
 /** The template a team reaches by `name`: its own first, else the platform's (one query). */
 export async function findUsableTemplate(db: Db, teamId: string | null, name: string): Promise<Template | undefined> {
   return db

@@ -63,8 +63,8 @@ export class WarmPools {
   private filling: Promise<void> | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** A refill due shortly after a take, and what resolves when it has started. */
-  private refillTimer: { timer: NodeJS.Timeout; started: Promise<void>; start: () => void } | undefined;
+  /** A refill due shortly after a take. */
+  private refillTimer: NodeJS.Timeout | undefined;
 
   /** The chain of size-file saves (one at a time). */
   private saving: Promise<void> = Promise.resolve();
@@ -142,17 +142,16 @@ export class WarmPools {
   async drain(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.refillTimer?.start();
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     await this.filling;
     await this.destroyAll([...this.pools.values()].flatMap((p) => p.ready.splice(0)));
   }
 
-  /** Resolves when no refill is running or due now (tests and benchmarks). */
+  /** Starts a refill still waiting after a take, and resolves when none runs (tests and benchmarks). */
   async whenIdle(): Promise<void> {
-    while (this.filling || this.refillTimer) {
-      if (this.refillTimer) await this.refillTimer.started;
-      await this.filling;
-    }
+    if (this.refillTimer) this.refillNow();
+    while (this.filling) await this.filling;
   }
 
   private configure(key: PoolKey, size: number): Pool {
@@ -178,18 +177,14 @@ export class WarmPools {
   /** kick() after REFILL_DELAY_MS (once, however many takes happen meanwhile). */
   private kickSoon(): void {
     if (this.refillTimer || this.closed) return;
-    let resolve!: () => void;
-    const started = new Promise<void>((r) => (resolve = r));
-    const start = (): void => {
-      if (this.refillTimer?.started !== started) return;
-      clearTimeout(this.refillTimer.timer);
-      this.refillTimer = undefined;
-      this.kick();
-      resolve();
-    };
-    const timer = setTimeout(start, REFILL_DELAY_MS);
-    timer.unref();
-    this.refillTimer = { timer, started, start };
+    this.refillTimer = setTimeout(() => this.refillNow(), REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+
+  private refillNow(): void {
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
+    this.kick();
   }
 
   private async fill(): Promise<void> {

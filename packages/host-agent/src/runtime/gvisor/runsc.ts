@@ -40,8 +40,8 @@ export class Runsc {
   /**
    * `run --detach` / `restore --detach`, started in a private mount namespace with a tmpfs
    * over /proc/sys/net: on this kernel runsc otherwise mistakes every netns for the host's
-   * and refuses `--network=sandbox` (docs/runtime-notes.md §3). The sandbox inherits our
-   * stdio, so it gets /dev/null and an O_APPEND console log, never a pipe we wait on.
+   * and refuses `--network=sandbox` (docs/runtime-notes.md §3). The sandbox keeps the stdio
+   * it starts with: /dev/null and an O_APPEND console log, never a pipe anyone waits on.
    */
   async detached(args: string[], consoleLog: string, logDir: string): Promise<void> {
     const script = 'mount -t tmpfs none /proc/sys/net && exec "$@"';
