@@ -183,7 +183,9 @@ describe.each(dbBackends)("platform admin API on %s", (backend) => {
 
     const refused = await stack.api("DELETE", `/v1/admin/teams/${team}`, { auth: admin.jwt });
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toEqual({ code: "team_has_capsules", message: expect.stringContaining("2 pending, running or paused"), details: { capsule_ids: [paused, running] } });
+    // Ordered by created_at, then id: two rows inserted within the embedded database's clock tick tie on created_at.
+    expect(refused.body.error).toEqual({ code: "team_has_capsules", message: expect.stringContaining("2 pending, running or paused"), details: { capsule_ids: expect.any(Array) } });
+    expect([...refused.body.error.details.capsule_ids].sort()).toEqual([paused, running].sort());
     expect((await stack.api("GET", "/v1/api-keys", { auth: key })).status).toBe(200);
 
     await stack.cp.deps.db.updateTable("capsules").set({ status: "stopped", stopped_at: new Date() }).where("team_id", "=", team).execute();
