@@ -2,7 +2,9 @@
 //  1. exec: REST `POST /v1/capsules/{id}/exec` of `echo hi` vs the agent's Exec RPC (N = 500)
 //  2. create: REST `POST /v1/capsules` vs the agent's CreateCapsule (N = 10 each, destroyed after,
 //     alternating, each after the host settled; also per request, REST time minus the agent
-//     call the control plane reports in Server-Timing)
+//     call the control plane reports in Server-Timing, and the median of each step it reports),
+//     on the embedded database, then again with `wrenn up --database-url` on a PostgreSQL 15
+//     started for the run (`cp.create.postgres.*`; BENCH_POSTGRES=0 skips it)
 //  3. load: 50 concurrent clients doing REST exec for 60 s: throughput, p50/p99, errors
 // Everything runs under a real `wrenn up` (built CLI) on its own data dir, ports and pool.
 // Targets (issue 4): exec overhead p50 ≤ 2 ms, create overhead p50 ≤ 10 ms, zero errors.
@@ -12,7 +14,8 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { newId } from "@wrenn/core";
 import { EgressMode, HostAgentService } from "@wrenn/proto/hostagent/v1";
-import { removeWrennUpData, startWrennUp } from "../tests/e2e/support/wrenn-up.js";
+import { startPostgres } from "@wrenn/testkit";
+import { removeWrennUpData, startWrennUp, type WrennUp } from "../tests/e2e/support/wrenn-up.js";
 import { report, summarize } from "./lib/stats.js";
 
 const N = Number(process.env.BENCH_N ?? 500);
@@ -20,6 +23,7 @@ const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 10);
 const LOAD_SEC = Number(process.env.BENCH_LOAD_SEC ?? 60);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const POSTGRES = process.env.BENCH_POSTGRES !== "0";
 const DATA_DIR = "/var/tmp/wrenn-bench-cp";
 const POOL = "10.45.0.0/16";
 const PORT = 19925;
@@ -69,57 +73,8 @@ async function main(): Promise<void> {
     report({ name: "cp.exec.agent_rpc_ms", ...execAgent });
     report({ name: "cp.exec.overhead_ms", p50: +(execRest.p50 - execAgent.p50).toFixed(3), p99: +(execRest.p99 - execAgent.p99).toFixed(3) });
 
-    // 2. create (each destroyed right after, outside the timing). Each create takes a capsule
-    // from the agent's warm pool, whose refill boots a capsule for about a second: settle
-    // before every timed create, and alternate which side goes first, so neither side runs
-    // against the other's refill.
-    const create = { rest: [] as number[], agent: [] as number[], paired: [] as number[] };
-    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const createViaRest = async (): Promise<void> => {
-      await settle();
-      const start = process.hrtime.bigint();
-      const res = await fetch(up.url + "/v1/capsules", { method: "POST", headers, body: JSON.stringify({ template: "minimal" }) });
-      const body = (await res.json()) as { id: string };
-      const total = Number(process.hrtime.bigint() - start) / 1e6;
-      if (res.status !== 201) throw new Error(`create → ${res.status} ${JSON.stringify(body)}`);
-      create.rest.push(total);
-      // The control plane reports its agent call: what is left is its own share of this request.
-      const agentMs = Number(/agent;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1]);
-      if (!Number.isFinite(agentMs)) throw new Error("the create response has no Server-Timing agent duration");
-      create.paired.push(total - agentMs);
-      await rest("DELETE", `/v1/capsules/${body.id}`);
-    };
-    const createViaAgent = async (): Promise<void> => {
-      await settle();
-      const agentId = newId("capsule");
-      // The same request the control plane sends for `{ template: "minimal" }`.
-      await time(create.agent, async () => {
-        await agent.createCapsule({
-          capsuleId: agentId,
-          template: "minimal",
-          vcpus: 1,
-          memoryMb: 512,
-          diskMb: 4096,
-          timeoutSec: 300,
-          envs: {},
-          metadata: {},
-          network: { egress: EgressMode.ALLOW_ALL, allowCidrs: [], allowDomains: [] },
-        });
-      });
-      await agent.destroyCapsule({ capsuleId: agentId });
-    };
-    for (let i = 0; i < CREATE_N; i++) {
-      const pair = i % 2 === 0 ? [createViaRest, createViaAgent] : [createViaAgent, createViaRest];
-      for (const run of pair) await run();
-    }
-    const createRest = summarize(create.rest);
-    const createAgent = summarize(create.agent);
-    report({ name: "cp.create.rest_ms", ...createRest });
-    report({ name: "cp.create.agent_rpc_ms", ...createAgent });
-    report({ name: "cp.create.overhead_ms", p50: +(createRest.p50 - createAgent.p50).toFixed(3) });
-    // Per request: REST time minus the agent call inside it (Server-Timing), free of the
-    // create-to-create spread that the difference of two p50s carries.
-    report({ name: "cp.create.overhead_paired_ms", ...summarize(create.paired) });
+    // 2. create, on the embedded database
+    await measureCreates(up, "cp.create");
 
     // 3. sustained load
     const load: number[] = [];
@@ -150,4 +105,101 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Creates via REST and via the agent directly, alternating, each after the host settled.
+ * Each create takes a capsule from the agent's warm pool, whose refill boots a capsule for
+ * about a second: settling before every timed create keeps either side from running
+ * against the other's refill. Capsules are destroyed right after, outside the timing.
+ */
+async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
+  const agent = createClient(HostAgentService, createConnectTransport({ baseUrl: `http://127.0.0.1:${AGENT_PORT}`, httpVersion: "2" }));
+  const headers = { "x-api-key": up.apiKey, "content-type": "application/json" };
+  const time = async (samples: number[], fn: () => Promise<void>): Promise<void> => {
+    const start = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  };
+  const create = { rest: [] as number[], agent: [] as number[], paired: [] as number[] };
+  const steps = new Map<string, number[]>();
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const createViaRest = async (): Promise<void> => {
+    await settle();
+    const start = process.hrtime.bigint();
+    const res = await fetch(up.url + "/v1/capsules", { method: "POST", headers, body: JSON.stringify({ template: "minimal" }) });
+    const body = (await res.json()) as { id: string };
+    const total = Number(process.hrtime.bigint() - start) / 1e6;
+    if (res.status !== 201) throw new Error(`create → ${res.status} ${JSON.stringify(body)}`);
+    create.rest.push(total);
+    // The control plane reports each step, the agent call among them: what is left besides
+    // the agent call is its own share of this request.
+    const reported = serverTiming(res.headers.get("server-timing") ?? "");
+    if (reported.agent === undefined) throw new Error("the create response has no Server-Timing agent duration");
+    create.paired.push(total - reported.agent);
+    for (const [name, ms] of Object.entries({ ...reported, http: total - (reported.total ?? total) })) steps.set(name, [...(steps.get(name) ?? []), ms]);
+    const gone = await fetch(`${up.url}/v1/capsules/${body.id}`, { method: "DELETE", headers });
+    if (!gone.ok) throw new Error(`destroy → ${gone.status} ${await gone.text()}`);
+  };
+  const createViaAgent = async (): Promise<void> => {
+    await settle();
+    const agentId = newId("capsule");
+    // The same request the control plane sends for `{ template: "minimal" }`.
+    await time(create.agent, async () => {
+      await agent.createCapsule({
+        capsuleId: agentId,
+        template: "minimal",
+        vcpus: 1,
+        memoryMb: 512,
+        diskMb: 4096,
+        timeoutSec: 300,
+        envs: {},
+        metadata: {},
+        network: { egress: EgressMode.ALLOW_ALL, allowCidrs: [], allowDomains: [] },
+      });
+    });
+    await agent.destroyCapsule({ capsuleId: agentId });
+  };
+  for (let i = 0; i < CREATE_N; i++) {
+    const pair = i % 2 === 0 ? [createViaRest, createViaAgent] : [createViaAgent, createViaRest];
+    for (const run of pair) await run();
+  }
+  const createRest = summarize(create.rest);
+  const createAgent = summarize(create.agent);
+  report({ name: `${prefix}.rest_ms`, ...createRest });
+  report({ name: `${prefix}.agent_rpc_ms`, ...createAgent });
+  report({ name: `${prefix}.overhead_ms`, p50: +(createRest.p50 - createAgent.p50).toFixed(3) });
+  // Per request: REST time minus the agent call inside it (Server-Timing), free of the
+  // create-to-create spread that the difference of two p50s carries.
+  report({ name: `${prefix}.overhead_paired_ms`, ...summarize(create.paired) });
+  // Medians of the steps the control plane reports; http: the client's time beyond the
+  // control plane's own (both HTTP stacks and the loopback).
+  report({ name: `${prefix}.steps_p50_ms`, ...Object.fromEntries([...steps].map(([name, ms]) => [name, summarize(ms).p50])) });
+}
+
+/** `name;dur=…` entries of a Server-Timing header. */
+function serverTiming(header: string): Record<string, number> {
+  return Object.fromEntries(header.split(",").flatMap((m) => {
+    const dur = /;\s*dur=([\d.]+)/.exec(m);
+    return dur ? [[m.split(";")[0]!.trim(), Number(dur[1])]] : [];
+  }));
+}
+
 await main();
+if (POSTGRES) await createsOnPostgres();
+
+/** The create comparison again, with the control plane on PostgreSQL (a separate process). */
+async function createsOnPostgres(): Promise<void> {
+  const forwarding = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+  const postgres = await startPostgres();
+  try {
+    const up = await startWrennUp({ dataDir: DATA_DIR, port: PORT, agentPort: AGENT_PORT, pool: POOL, env: { DATABASE_URL: postgres.url } });
+    try {
+      await measureCreates(up, "cp.create.postgres");
+    } finally {
+      await up.stop();
+      const left = await removeWrennUpData(DATA_DIR, POOL, forwarding);
+      console.error(`leftovers: ${JSON.stringify(left)}`);
+    }
+  } finally {
+    await postgres.stop();
+  }
+}

@@ -7,7 +7,7 @@ import { authOf, guard } from "../auth/guards.js";
 import type { Deps } from "../deps.js";
 import { CapsuleParams, NoContent, errorResponses } from "../http/schemas.js";
 import { loadCapsule } from "../services/capsule-access.js";
-import { createCapsule, type CreateTiming } from "../services/capsule-create.js";
+import { createCapsule, createServerTiming, type CreateTiming } from "../services/capsule-create.js";
 import { CapsuleSchema, capsuleExample, capsuleJson, capsuleStatuses } from "../services/capsule-json.js";
 import { capsuleMetrics, metricRanges, type MetricRange } from "../services/capsule-metrics.js";
 import { statsRanges, teamStats, teamUsage, utcDay, type StatsRange } from "../services/capsule-usage.js";
@@ -134,10 +134,12 @@ export function capsuleRoutes(app: FastifyInstance, deps: Deps): void {
       schema: { tags, summary: "Create a capsule (returns once it is running)", body: CreateCapsuleBody, response: { 201: CapsuleSchema, ...errorResponses(404, 409, 502, 503) } },
     },
     async (request, reply) => {
-      const timing: CreateTiming = {};
+      // Everything before the handler: reading the body, validation, authentication.
+      const timing: CreateTiming = { acceptMs: reply.elapsedTime };
       const row = await createCapsule(deps, authOf(request), request.body, request.log, timing);
-      // What the host agent took, so a client can tell it from the control plane's share.
-      if (timing.agentMs !== undefined) void reply.header("server-timing", `agent;dur=${timing.agentMs.toFixed(2)};desc="host agent CreateCapsule"`);
+      timing.totalMs = reply.elapsedTime;
+      // Where the time went, so a client can tell the host agent's share from the control plane's.
+      void reply.header("server-timing", createServerTiming(timing));
       return reply.code(201).send(capsuleJson(row));
     },
   );
@@ -251,4 +253,3 @@ export function capsuleRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
 }
-

@@ -1,5 +1,5 @@
 import { WrennError } from "@wrenn/core";
-import { findHost, listHosts, placementView, type Database, type Host } from "@wrenn/db";
+import { findHost, listHosts, placementView, type Database, type Host, type PlacementView } from "@wrenn/db";
 import type { Kysely } from "kysely";
 import { connectAgent, type AgentHandle, type AgentTls } from "../../agent/client.js";
 import { leastLoaded, type HostCandidate, type PlacementPolicy, type PlacementStrategy } from "./placement.js";
@@ -68,12 +68,12 @@ export class Fleet {
    * Chooses the host for a new capsule: the pinned host when the template lives on one,
    * else the strategy's pick among the hosts the team may use.
    */
-  async place(request: PlaceRequest): Promise<AgentHandle> {
-    let view = await placementView(this.db, request.teamId);
+  async place(request: PlaceRequest, view?: PlacementView): Promise<AgentHandle> {
+    view ??= await this.view(request.teamId);
     const unknown = view.hosts.filter((h) => h.mode === "static" && h.status === "online" && (h.cpu_cores === 0 || h.memory_mb === 0));
     if (unknown.length > 0 && this.options.onUnknownSpecs) {
       await Promise.all(unknown.map((h) => this.options.onUnknownSpecs!(h)));
-      view = await placementView(this.db, request.teamId);
+      view = await this.view(request.teamId);
     }
     const { hosts, loads } = view;
     const candidates = hosts.filter((h) => !request.hostId || h.id === request.hostId).map((h) => candidateOf(h, loads));
@@ -89,6 +89,11 @@ export class Fleet {
     }
     const host = hosts.find((h) => h.id === decision.host!.id)!;
     return this.handleOf(host);
+  }
+
+  /** What placement reads: hosts, their loads, the team's BYOC flag (read it early, then `place`). */
+  view(teamId: string | null): Promise<PlacementView> {
+    return placementView(this.db, teamId);
   }
 
   /** Online hosts (for listing built-in templates, health, the reconciler). */
