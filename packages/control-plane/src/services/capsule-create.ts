@@ -74,14 +74,14 @@ export function createServerTiming(timing: CreateTiming): string {
  * row `running`. Any failure leaves the row in `error` with the reason and nothing
  * running on the host.
  */
-export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger, timing?: CreateTiming): Promise<Capsule> {
+export async function createCapsule(deps: Deps, auth: AuthContext, input: CreateCapsuleInput, log: FastifyBaseLogger, timing: CreateTiming = {}): Promise<Capsule> {
   let mark = performance.now();
   const lap = (): number => -mark + (mark = performance.now());
   // The template and the fleet's loads are independent reads: one round trip's wait, not two.
   const [template, view] = await Promise.all([resolveTemplate(deps, auth.teamId, input.template), deps.fleet.view(auth.teamId)]);
-  if (timing) timing.lookupMs = lap();
+  timing.lookupMs = lap();
   const agent = await deps.fleet.place({ teamId: auth.teamId, vcpus: input.vcpus, memoryMb: input.memory_mb, diskMb: DEFAULT_DISK_MB, hostId: template.row?.host_id ?? null }, view);
-  if (timing) timing.placeMs = lap();
+  timing.placeMs = lap();
   const id = newId("capsule");
   // The pending row and the agent's create run side by side: the row is written long before
   // the capsule exists, and the reconciler leaves capsules without a row alone meanwhile.
@@ -111,7 +111,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     metadata: input.metadata,
     network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
   }).finally(() => {
-    if (timing) timing.agentMs = lap();
+    timing.agentMs = lap();
   });
   const [insert, create] = await Promise.allSettled([inserted, created]);
   if (insert.status === "rejected") {
@@ -137,7 +137,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
         { type: "capsule.running", teamId: auth.teamId, resourceId: id, data: { template: template.name } },
       ],
     });
-    if (timing) timing.recordMs = lap();
+    timing.recordMs = lap();
     if (!row) throw new WrennError("conflict", `capsule ${id} was destroyed while it was being created`);
     return row;
   } catch (err) {

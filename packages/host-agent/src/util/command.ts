@@ -26,15 +26,8 @@ export interface CommandOptions {
 export async function runCommand(cmd: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
   let result;
   try {
-    result = await spawnViaHelper({
-      cmd,
-      args,
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(options.input !== undefined ? { input: options.input } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const { env, cwd, input, timeoutMs, signal } = options;
+    result = await spawnViaHelper({ cmd, args, env, cwd, input, timeoutMs, signal });
   } catch (e) {
     const what = e instanceof SpawnError && e.code === "ENOENT" ? `${cmd} is not installed` : (e as Error).message;
     throw new WrennError("internal_error", `${describe(cmd, args)} failed: ${what}`, { cause: e });
