@@ -2,7 +2,9 @@
 //  1. exec: REST `POST /v1/capsules/{id}/exec` of `echo hi` vs the agent's Exec RPC (N = 500)
 //  2. create: REST `POST /v1/capsules` vs the agent's CreateCapsule (N = 10 each, destroyed after,
 //     alternating, each after the host settled; also per request, REST time minus the agent
-//     call the control plane reports in Server-Timing, and the median of each step it reports),
+//     call the control plane reports in Server-Timing, and the median of each step it reports;
+//     and net of the agent's own handling, which both ways report: REST and RPC each minus
+//     the agent's Server-Timing `handler`, compared at p50),
 //     on the embedded database, then again with `wrenn up --database-url` on a PostgreSQL 15
 //     started for the run (`cp.create.postgres.*`; BENCH_POSTGRES=0 skips it)
 //  3. load: 50 concurrent clients doing REST exec for 60 s: throughput, p50/p99, errors
@@ -119,7 +121,7 @@ async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
     await fn();
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   };
-  const create = { rest: [] as number[], agent: [] as number[], paired: [] as number[] };
+  const create = { rest: [] as number[], agent: [] as number[], paired: [] as number[], restNet: [] as number[], agentNet: [] as number[] };
   const steps = new Map<string, number[]>();
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const createViaRest = async (): Promise<void> => {
@@ -135,6 +137,8 @@ async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
     const reported = serverTiming(res.headers.get("server-timing") ?? "");
     if (reported.agent === undefined) throw new Error("the create response has no Server-Timing agent duration");
     create.paired.push(total - reported.agent);
+    if (reported.agent_handler === undefined) throw new Error("the create response has no Server-Timing agent_handler duration");
+    create.restNet.push(total - reported.agent_handler);
     for (const [name, ms] of Object.entries({ ...reported, http: total - (reported.total ?? total) })) steps.set(name, [...(steps.get(name) ?? []), ms]);
     const gone = await fetch(`${up.url}/v1/capsules/${body.id}`, { method: "DELETE", headers });
     if (!gone.ok) throw new Error(`destroy → ${gone.status} ${await gone.text()}`);
@@ -143,6 +147,7 @@ async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
     await settle();
     const agentId = newId("capsule");
     // The same request the control plane sends for `{ template: "minimal" }`.
+    let handler: number | undefined;
     await time(create.agent, async () => {
       await agent.createCapsule({
         capsuleId: agentId,
@@ -154,8 +159,10 @@ async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
         envs: {},
         metadata: {},
         network: { egress: EgressMode.ALLOW_ALL, allowCidrs: [], allowDomains: [] },
-      });
+      }, { onHeader: (header) => (handler = serverTiming(header.get("server-timing") ?? "").handler) });
     });
+    if (handler === undefined) throw new Error("the agent's create answer has no Server-Timing handler duration");
+    create.agentNet.push(create.agent.at(-1)! - handler);
     await agent.destroyCapsule({ capsuleId: agentId });
   };
   for (let i = 0; i < CREATE_N; i++) {
@@ -170,6 +177,13 @@ async function measureCreates(up: WrennUp, prefix: string): Promise<void> {
   // Per request: REST time minus the agent call inside it (Server-Timing), free of the
   // create-to-create spread that the difference of two p50s carries.
   report({ name: `${prefix}.overhead_paired_ms`, ...summarize(create.paired) });
+  // Both ways minus the agent's own handling (its Server-Timing): what each path adds around
+  // the same work, free of how long each capsule took to hand out.
+  const restNet = summarize(create.restNet);
+  const agentNet = summarize(create.agentNet);
+  report({ name: `${prefix}.rest_minus_agent_handler_ms`, ...restNet });
+  report({ name: `${prefix}.agent_rpc_minus_agent_handler_ms`, ...agentNet });
+  report({ name: `${prefix}.overhead_net_ms`, p50: +(restNet.p50 - agentNet.p50).toFixed(3) });
   // Medians of the steps the control plane reports; http: the client's time beyond the
   // control plane's own (both HTTP stacks and the loopback).
   report({ name: `${prefix}.steps_p50_ms`, ...Object.fromEntries([...steps].map(([name, ms]) => [name, summarize(ms).p50])) });

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "@wrenn/db";
 import type { Registry } from "prom-client";
+import type { ApiKeyCache } from "./auth/api-key-cache.js";
 import type { ControlPlaneConfig } from "./config.js";
 import type { Fleet } from "./services/fleet/fleet.js";
 import type { ControlPlanePki } from "./services/fleet/pki-runtime.js";
@@ -18,4 +19,6 @@ export interface Deps {
   replicaId: string;
   mailer: Mailer;
   metrics: Registry;
+  /** Recently used API keys; call `forget()` after revoking keys or deleting teams. */
+  apiKeys: ApiKeyCache;
 }

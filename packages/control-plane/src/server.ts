@@ -1,3 +1,4 @@
+import type { Transport } from "@connectrpc/connect";
 import { openDatabase, type WrennDatabase } from "@wrenn/db";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
@@ -5,6 +6,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { buildApp, type BuildAppOptions } from "./app.js";
+import { ApiKeyCache, CREDENTIALS_CHANNEL } from "./auth/api-key-cache.js";
 import type { ControlPlaneConfig } from "./config.js";
 import type { Deps } from "./deps.js";
 import { createMailer } from "./services/mailer.js";
@@ -35,16 +37,33 @@ export interface RunningControlPlane {
  */
 export async function startControlPlane(
   config: ControlPlaneConfig,
-  options: BuildAppOptions & { database?: WrennDatabase; listen?: boolean } = {},
+  options: BuildAppOptions & {
+    database?: WrennDatabase;
+    listen?: boolean;
+    /** The static agent (`agentUrl`) runs in this process: its in-memory transport (`wrenn up`). */
+    localAgent?: Transport;
+  } = {},
 ): Promise<RunningControlPlane> {
   const database = options.database ?? (await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }) }));
   const ownsDatabase = options.database === undefined;
+  let unlisten: (() => Promise<void>) | undefined;
   try {
     const staticHostId = config.agentUrl ? await ensureLocalHost(database.db, config.agentUrl) : undefined;
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics, prefix: "wrenn_cp_" });
     const log = options.loggerInstance ?? pino({ level: config.logLevel });
     const pki = new ControlPlanePki(config.dataDir, config.hostCertValidSec * 1000);
+    const apiKeys = new ApiKeyCache();
+    // Any replica's revocation (or team deletion) empties this replica's cache at commit.
+    // Until the subscription is live (and whenever it is lost) every key is read from the database.
+    unlisten = await database.listen(CREDENTIALS_CHANNEL, {
+      notify: () => apiKeys.forget(),
+      live: () => apiKeys.resume(),
+      lost: () => {
+        apiKeys.suspend();
+        log.warn("lost the database notifications of revoked API keys; reading every key from the database until they are back");
+      },
+    });
     const deps: Deps = {
       db: database.db,
       config,
@@ -53,11 +72,13 @@ export async function startControlPlane(
         policy: config.placement,
         // A static agent's specs are learnt by probing it; do that before placing on it.
         onUnknownSpecs: (host) => probeStaticHost(deps, host, log),
+        ...(options.localAgent && config.agentUrl ? { local: { url: config.agentUrl, transport: options.localAgent } } : {}),
       }),
       pki,
       replicaId: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       mailer: createMailer(database.db, config.smtp, log),
       metrics,
+      apiKeys,
     };
     const app = await buildApp(deps, { ...options, loggerInstance: log });
     let url = "";
@@ -84,10 +105,12 @@ export async function startControlPlane(
         await buildServiceOf(deps).stop();
         await channelDelivery.stop();
         await app.close();
+        await unlisten?.();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (err) {
+    await unlisten?.();
     if (ownsDatabase) await database.close();
     throw err;
   }

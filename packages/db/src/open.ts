@@ -27,8 +27,20 @@ export interface OpenDatabaseOptions {
 export interface WrennDatabase {
   db: Kysely<Database>;
   kind: "pglite" | "postgres";
+  /**
+   * Subscribes to NOTIFY on `channel`. `live` is called once notifications are sure to
+   * arrive, `lost` when some may be missed from then on (PostgreSQL: the listening
+   * connection failed; it reconnects and calls `live` again). Returns the unsubscribe.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
   /** Ends every connection (and releases the directory lock); safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  notify(payload: string): void;
+  live(): void;
+  lost(): void;
 }
 
 const OID = { int8: 20, date: 1082 } as const;
@@ -49,7 +61,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", (err) => options.log?.("idle PostgreSQL connection failed", { error: err.message }));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const close = once(() => db.destroy());
+  const listeners = new Set<() => Promise<void>>();
+  const close = once(async () => {
+    await Promise.all([...listeners].map((stop) => stop()));
+    await db.destroy();
+  });
   try {
     await sql`SELECT 1`.execute(db);
   } catch (err) {
@@ -60,7 +76,16 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   }
   await finishOpening(db, close, options);
   options.log?.("database opened", { kind: "postgres", url: redact(url), ms: Math.round(performance.now() - started) });
-  return { db, kind: "postgres", close };
+  const listen = async (channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>> => {
+    const stop = listenOnPostgres(url, channel, handlers, options.log);
+    const unsubscribe = once(async () => {
+      listeners.delete(unsubscribe);
+      await stop();
+    });
+    listeners.add(unsubscribe);
+    return unsubscribe;
+  };
+  return { db, kind: "postgres", listen, close };
 }
 
 async function openPGlite(dataDir: string, options: OpenDatabaseOptions): Promise<WrennDatabase> {
@@ -96,7 +121,15 @@ async function openPGlite(dataDir: string, options: OpenDatabaseOptions): Promis
   });
   await finishOpening(db, close, options);
   options.log?.("database opened", { kind: "pglite", dataDir, ms: Math.round(performance.now() - started) });
-  return { db, kind: "pglite", close };
+  // One session in this process: a NOTIFY reaches the listener before the notifying query
+  // returns, and none can be missed. LISTEN goes through the dialect's mutex, so it never
+  // lands inside someone's transaction (a rollback would undo it).
+  const listen = async (channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>> => {
+    const unlisten = await db.connection().execute(() => pglite.listen(channel, handlers.notify));
+    handlers.live();
+    return once(() => db.connection().execute(() => unlisten()));
+  };
+  return { db, kind: "pglite", listen, close };
 }
 
 async function finishOpening(db: Kysely<Database>, close: () => Promise<void>, options: OpenDatabaseOptions): Promise<void> {
@@ -107,6 +140,65 @@ async function finishOpening(db: Kysely<Database>, close: () => Promise<void>, o
     await close();
     throw err;
   }
+}
+
+/** How long a lost listening connection waits before it reconnects: doubling, at most 30 s. */
+const RELISTEN_FIRST_MS = 500;
+const RELISTEN_MAX_MS = 30_000;
+
+/**
+ * LISTEN on a connection of its own (notifications never reach pooled connections that
+ * come and go). When it fails, `lost`; then reconnects with backoff and says `live` again.
+ */
+function listenOnPostgres(url: string, channel: string, handlers: NotificationHandlers, log: OpenDatabaseOptions["log"]): () => Promise<void> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = RELISTEN_FIRST_MS;
+  const retry = (): void => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, delay);
+    delay = Math.min(delay * 2, RELISTEN_MAX_MS);
+  };
+  const connect = async (): Promise<void> => {
+    const current = new pg.Client({ connectionString: url, application_name: `wrenn-listen-${channel}` });
+    client = current;
+    let failed = false;
+    const fail = (err?: Error): void => {
+      if (failed) return;
+      failed = true;
+      if (client === current) client = undefined;
+      if (stopped) return;
+      handlers.lost();
+      log?.("lost the PostgreSQL connection listening for notifications; reconnecting", { channel, error: err?.message });
+      void current.end().catch(() => {});
+      retry();
+    };
+    current.on("error", fail);
+    current.on("end", () => fail());
+    current.on("notification", (message) => {
+      if (message.channel === channel) handlers.notify(message.payload ?? "");
+    });
+    try {
+      await current.connect();
+      await current.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      fail(err as Error);
+      return;
+    }
+    if (stopped || failed) return;
+    delay = RELISTEN_FIRST_MS;
+    handlers.live();
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => {});
+  };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

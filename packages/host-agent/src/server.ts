@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createRouterTransport, type ConnectRouter, type ConnectRouterOptions, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { WrennError } from "@wrenn/core";
 import { createDualProtocolServer, type DualProtocolServer } from "@wrenn/netkit";
@@ -10,6 +10,7 @@ import type { CapsuleService } from "./capsules/types.js";
 import { AgentMetrics } from "./metrics/prometheus.js";
 import { PROXY_PREFIX, PortProxy } from "./proxy/port-proxy.js";
 import { errorInterceptor } from "./rpc/errors.js";
+import { serverTimingInterceptor } from "./rpc/server-timing.js";
 import { defaultRpcLimits, type RpcLimits, type TemplateBuildService, type WarmPoolService } from "./rpc/handlers.js";
 import { registerHostAgentService } from "./rpc/service.js";
 
@@ -49,6 +50,11 @@ export interface AgentServer {
   disconnectCapsule(capsuleId: string): void;
   /** Renewed certificates, for new connections (no restart). */
   updateTls(tls: AgentTlsOptions): void;
+  /**
+   * The same RPC service without a socket, for a control plane in this process (`wrenn up`):
+   * the same handlers, interceptors and limits, minus HTTP/2 and the loopback.
+   */
+  localTransport(): Transport;
   close(): Promise<void>;
 }
 
@@ -82,12 +88,18 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   const limits = { ...defaultRpcLimits, ...options.limits };
   const proxy = new PortProxy(options.capsules);
   const maxBytes = limits.unaryFileBytes + FRAMING_BYTES;
-  const connect = connectNodeAdapter({
-    routes: (router: ConnectRouter) => registerHostAgentService(router, { capsules: options.capsules, limits, builds: options.builds, pools: options.pools }),
+  const routes = (router: ConnectRouter): void => {
+    registerHostAgentService(router, { capsules: options.capsules, limits, builds: options.builds, pools: options.pools });
+  };
+  const routerOptions: ConnectRouterOptions = {
     // Metrics outside the error mapping, so they count the codes callers see.
-    interceptors: [metrics.rpcInterceptor, errorInterceptor],
+    interceptors: [metrics.rpcInterceptor, errorInterceptor, serverTimingInterceptor],
     readMaxBytes: maxBytes,
     writeMaxBytes: maxBytes,
+  };
+  const connect = connectNodeAdapter({
+    routes,
+    ...routerOptions,
     // Process output and files cross a fast link; compressing them would only burn CPU.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
   });
@@ -133,6 +145,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     },
     disconnectCapsule: (capsuleId) => proxy.disconnect(capsuleId),
     updateTls: (tls) => server.setSecureContext(tlsContext(tls)),
+    localTransport: () => createRouterTransport(routes, { router: routerOptions, transport: { readMaxBytes: maxBytes, writeMaxBytes: maxBytes } }),
     close() {
       proxy.close();
       return new Promise<void>((resolve) => {

@@ -2,7 +2,10 @@
 // last_used_at, revoke (401 at once), who may manage them, and team isolation.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { newId } from "@wrenn/core";
-import { dbBackends } from "@wrenn/testkit";
+import { startControlPlane, type RunningControlPlane } from "@wrenn/control-plane";
+import { openDatabase, type WrennDatabase } from "@wrenn/db";
+import { dbBackends, type TestDatabase } from "@wrenn/testkit";
+import { sql } from "kysely";
 import { startStack, type Stack } from "./support/stack.js";
 
 let serial = 0;
@@ -34,9 +37,9 @@ describe.each(dbBackends)("API keys on %s", (backend) => {
     expect(before.text).not.toMatch(/key_hash|[0-9a-f]{64}/);
 
     expect((await stack.api("GET", "/v1/api-keys", { auth: key })).status).toBe(200);
-    const after = await stack.api("GET", "/v1/api-keys");
-    const used = after.body.items.find((k: { id: string }) => k.id === id);
-    expect(Date.parse(used.last_used_at)).toBeGreaterThan(Date.now() - 60_000);
+    // Recorded alongside the request, not before its answer.
+    const lastUsed = async (): Promise<number> => Date.parse((await stack.api("GET", "/v1/api-keys")).body.items.find((k: { id: string }) => k.id === id).last_used_at);
+    await expect.poll(lastUsed).toBeGreaterThan(Date.now() - 60_000);
 
     const revoked = await stack.api("DELETE", `/v1/api-keys/${id}`);
     expect(revoked.status).toBe(204);
@@ -95,6 +98,25 @@ describe.each(dbBackends)("API keys on %s", (backend) => {
     expect((await stack.api("POST", "/v1/api-keys", { auth: memberJwt, body: { name: "by admin" } })).status).toBe(201);
   });
 
+  // Keys in use are kept in memory (ApiKeyCache): whatever ends a key must end it there too.
+  it("a used key stops working at once when its team or its creator's account is deleted", async () => {
+    const viaTeam = await stack.newAccount(uniqueEmail("team-gone"));
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaTeam.apiKey })).status).toBe(200);
+    expect((await stack.api("DELETE", `/v1/teams/${viaTeam.teamId}`, { auth: await jwtOf(viaTeam.email, viaTeam.password) })).status).toBe(204);
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaTeam.apiKey })).status).toBe(401);
+
+    const viaAdmin = await stack.newAccount(uniqueEmail("admin-gone"));
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaAdmin.apiKey })).status).toBe(200);
+    const adminJwt = await jwtOf(stack.account.email, stack.account.password);
+    expect((await stack.api("DELETE", `/v1/admin/teams/${viaAdmin.teamId}`, { auth: adminJwt })).status).toBe(204);
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaAdmin.apiKey })).status).toBe(401);
+
+    const viaAccount = await stack.newAccount(uniqueEmail("me-gone"));
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaAccount.apiKey })).status).toBe(200);
+    expect((await stack.api("DELETE", "/v1/me", { auth: await jwtOf(viaAccount.email, viaAccount.password) })).status).toBe(204);
+    expect((await stack.api("GET", "/v1/api-keys", { auth: viaAccount.apiKey })).status).toBe(401);
+  });
+
   it("validates names and ids", async () => {
     expect((await stack.api("POST", "/v1/api-keys", { body: { name: "   " } })).status).toBe(400);
     expect((await stack.api("POST", "/v1/api-keys", { body: { name: "x".repeat(101) } })).status).toBe(400);
@@ -104,5 +126,57 @@ describe.each(dbBackends)("API keys on %s", (backend) => {
     expect((await stack.api("DELETE", `/v1/api-keys/${newId("apiKey")}`)).status).toBe(404);
     expect((await stack.api("GET", "/v1/api-keys", { auth: "wrn_0123" })).status).toBe(401);
     expect((await stack.api("GET", "/v1/api-keys", { auth: null })).status).toBe(401);
+  });
+});
+
+// Replicas share one PostgreSQL; each keeps the keys it saw in memory. A revocation on one
+// reaches the others by NOTIFY, and a replica that cannot hear notifications keeps nothing.
+// (The embedded database belongs to one process: there are no replicas to test there.)
+describe("API keys across control-plane replicas on postgres", () => {
+  let stack: Stack;
+  let replicaDb: WrennDatabase;
+  let replica: RunningControlPlane;
+  beforeAll(async () => {
+    stack = await startStack({ backend: "postgres", postgresUrl: inject("postgresUrl") });
+    const { url } = (stack.cp.database as TestDatabase).target as { url: string };
+    replicaDb = await openDatabase({ url, migrate: false });
+    replica = await startControlPlane({ ...stack.cp.deps.config, port: 0 }, { database: replicaDb });
+  });
+  afterAll(async () => {
+    await replica?.close();
+    await replicaDb?.close();
+    await stack?.close();
+  });
+
+  const onReplica = async (key: string): Promise<number> => (await fetch(`${replica.url}/v1/api-keys`, { headers: { "x-api-key": key } })).status;
+  const newKey = async (name: string): Promise<{ id: string; key: string }> => (await stack.api("POST", "/v1/api-keys", { body: { name } })).body;
+
+  it("a key revoked on one replica is refused by another that had it in memory", async () => {
+    await expect.poll(() => replica.deps.apiKeys.live).toBe(true);
+    const { id, key } = await newKey("replicated");
+    expect(await onReplica(key)).toBe(200);
+    expect(replica.deps.apiKeys.size).toBeGreaterThan(0);
+    expect((await stack.api("DELETE", `/v1/api-keys/${id}`)).status).toBe(204);
+    // The notification travels at commit: the replica refuses the key within milliseconds.
+    await expect.poll(() => onReplica(key), { timeout: 2_000, interval: 20 }).toBe(401);
+  });
+
+  it("without notifications (listening connection lost) every key is read from the database, until they are back", async () => {
+    const { id, key } = await newKey("unheard");
+    expect(await onReplica(key)).toBe(200);
+    expect(replica.deps.apiKeys.size).toBeGreaterThan(0);
+    const db = stack.cp.deps.db;
+    const ended = await sql<{ ended: boolean }>`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wrenn-listen-wrenn_credentials' AND pid <> pg_backend_pid()`.execute(db);
+    expect(ended.rows.length).toBe(2); // one listener per replica
+    await expect.poll(() => replica.deps.apiKeys.live, { interval: 5 }).toBe(false);
+    expect(replica.deps.apiKeys.size).toBe(0);
+    // Revoked behind everyone's back, while nobody listens: refused at once all the same.
+    await db.updateTable("team_api_keys").set({ revoked_at: new Date() }).where("id", "=", id).execute();
+    expect(await onReplica(key)).toBe(401);
+    // It reconnects on its own, and keeps keys again.
+    await expect.poll(() => replica.deps.apiKeys.live, { timeout: 10_000 }).toBe(true);
+    const another = await newKey("heard again");
+    expect(await onReplica(another.key)).toBe(200);
+    expect(replica.deps.apiKeys.size).toBeGreaterThan(0);
   });
 });

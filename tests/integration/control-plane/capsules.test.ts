@@ -35,8 +35,11 @@ describe.each(dbBackends)("capsule REST API on %s", (backend) => {
     const timing = Object.fromEntries(
       (res.headers.get("server-timing") ?? "").split(", ").map((m: string) => [m.split(";")[0], Number(/;dur=([\d.]+)/.exec(m)?.[1])]),
     );
-    expect(Object.keys(timing)).toEqual(["accept", "lookup", "place", "agent", "record", "total"]);
+    expect(Object.keys(timing)).toEqual(["accept", "lookup", "place", "agent", "agent_handler", "record", "total"]);
     expect(timing.agent).toBeGreaterThan(0);
+    // The agent's own handling (its Server-Timing) lies within the call.
+    expect(timing.agent_handler).toBeGreaterThan(0);
+    expect(timing.agent_handler).toBeLessThanOrEqual(timing.agent + 0.05);
     const steps = timing.accept + timing.lookup + timing.place + timing.agent + timing.record;
     expect(steps).toBeLessThanOrEqual(timing.total + 0.05);
     return res.body;
@@ -261,6 +264,30 @@ describe.each(dbBackends)("capsule REST API on %s", (backend) => {
     expect(capsules.map((c) => c.capsuleId)).not.toContain(failed.id);
     expect(await auditActions(failed.id)).toEqual(["capsule.create_failed"]);
     expect((await stack.api("DELETE", `/v1/capsules/${failed.id}`)).status).toBe(204);
+  });
+
+  // Built-in names resolve from the control plane's cached list without reading the
+  // templates table, except names that some row also carries (rows made before the image
+  // existed: new ones cannot take a built-in name). Such a row still wins for its team.
+  it("a team's own template named like a built-in still wins for that team, and only for it", async () => {
+    const legacy = await stack.newAccount(`legacy-${Date.now()}@example.test`);
+    const asLegacy = { auth: legacy.apiKey, body: { template: "minimal" } };
+    const db = stack.cp.deps.db;
+    await db.insertInto("templates").values({ id: newId("template"), name: "minimal", team_id: legacy.teamId, kind: "snapshot", agent_name: "snap-gone-long-ago", base_template: "minimal" }).execute();
+    // An unknown name makes the control plane read the built-ins afresh (and which rows shadow them).
+    expect((await stack.api("POST", "/v1/capsules", { body: { template: "no-such-template" } })).status).toBe(404);
+    const shadowed = await stack.api("POST", "/v1/capsules", asLegacy);
+    expect(shadowed.status).toBe(404);
+    expect(shadowed.body.error.message).toMatch(/template "minimal" not found/);
+    const builtin = await stack.api("POST", "/v1/capsules", { body: { template: "minimal" } });
+    expect(builtin.status).toBe(201);
+    expect((await stack.api("DELETE", `/v1/capsules/${builtin.body.id}`)).status).toBe(204);
+
+    await db.deleteFrom("templates").where("team_id", "=", legacy.teamId).execute();
+    expect((await stack.api("POST", "/v1/capsules", { body: { template: "no-such-template" } })).status).toBe(404);
+    const now = await stack.api("POST", "/v1/capsules", asLegacy);
+    expect(now.status).toBe(201);
+    expect((await stack.api("DELETE", `/v1/capsules/${now.body.id}`, { auth: legacy.apiKey })).status).toBe(204);
   });
 
   it("reconciles drift: destroyed, paused and auto-paused behind its back", async () => {

@@ -55,7 +55,8 @@ export async function up(options: UpOptions): Promise<void> {
       { progress: true },
     );
     const config = loadConfig(process.env, { host: options.host, port: options.port, dataDir: options.dataDir, agentUrl: `http://127.0.0.1:${agent.port}`, logLevel: options.logLevel });
-    cp = await startControlPlane(config, { database, loggerInstance: log.child({ component: "cp" }) });
+    // One process: the control plane calls its agent's handlers without the loopback.
+    cp = await startControlPlane(config, { database, loggerInstance: log.child({ component: "cp" }), localAgent: agent.server.localTransport() });
     const credentials = await ensureAdmin(cp, options.dataDir);
     await resumeCapsules(cp, options.dataDir);
     printReady(cp.url, credentials, options.dataDir);

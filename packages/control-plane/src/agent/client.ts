@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { HostAgentService } from "@wrenn/proto/hostagent/v1";
 
@@ -23,8 +23,10 @@ export interface AgentHandle {
 /**
  * HTTP/2 so client-streaming uploads work: cleartext (h2c) to a static agent on a trusted
  * link, TLS with the control plane's client certificate to a registered one (`https://`).
+ * With `local` (the agent runs in this process, as in `wrenn up`), unary calls go straight
+ * to its handlers; streams keep HTTP/2 and its flow control.
  */
-export function connectAgent(hostId: string, url: string, tls?: AgentTls): AgentHandle {
+export function connectAgent(hostId: string, url: string, tls?: AgentTls, local?: Transport): AgentHandle {
   const secure = url.startsWith("https://");
   if (secure && !tls) throw new Error(`agent ${hostId} at ${url} needs the control plane's client certificate`);
   const transport = createConnectTransport({
@@ -35,5 +37,6 @@ export function connectAgent(hostId: string, url: string, tls?: AgentTls): Agent
     idleConnectionTimeoutMs: 60_000,
     ...(secure && tls ? { nodeOptions: { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem } } : {}),
   });
-  return { hostId, url, client: createClient(HostAgentService, transport), ...(secure && tls ? { tls } : {}) };
+  const chosen: Transport = local ? { unary: local.unary.bind(local), stream: transport.stream.bind(transport) } : transport;
+  return { hostId, url, client: createClient(HostAgentService, chosen), ...(secure && tls ? { tls } : {}) };
 }

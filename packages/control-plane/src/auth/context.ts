@@ -29,13 +29,15 @@ const lastTouched = new Map<string, number>();
 
 async function fromApiKey(deps: Deps, key: string): Promise<AuthContext> {
   if (!apiKeyPattern.test(key)) throw new WrennError("unauthorized", "the API key is malformed: keys look like wrn_ followed by 32 hex characters");
-  const row = await findActiveApiKeyByHash(deps.db, sha256Hex(key));
+  const hash = sha256Hex(key);
+  const row = await deps.apiKeys.resolve(hash, () => findActiveApiKeyByHash(deps.db, hash));
   if (!row) throw new WrennError("unauthorized", "the API key is unknown or revoked; create a new one with `wrenn key create`");
   const now = Date.now();
   if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
     if (lastTouched.size >= MAX_TRACKED_KEYS) lastTouched.clear();
     lastTouched.set(row.id, now);
-    await touchApiKey(deps.db, row.id, new Date(now));
+    // Bookkeeping, not authentication: the request does not wait for it.
+    touchApiKey(deps.db, row.id, new Date(now)).catch((err: unknown) => process.emitWarning(`could not record the use of API key ${row.id}: ${(err as Error).message}`));
   }
   return { kind: "api_key", teamId: row.team_id, userId: row.created_by, apiKeyId: row.id, role: null, isAdmin: false };
 }

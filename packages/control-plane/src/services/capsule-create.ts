@@ -47,6 +47,8 @@ export interface CreateTiming {
   placeMs?: number;
   /** The host agent's CreateCapsule call (the pending row is written meanwhile). */
   agentMs?: number;
+  /** Within `agentMs`: the agent's own handling, as its Server-Timing reports it. */
+  agentHandlerMs?: number;
   /** Recording the capsule running, with its audit row and events. */
   recordMs?: number;
   /** The whole handling, request received to response. */
@@ -63,6 +65,7 @@ export function createServerTiming(timing: CreateTiming): string {
     ["lookup", timing.lookupMs, "template and host loads"],
     ["place", timing.placeMs, "host choice"],
     ["agent", timing.agentMs, "host agent CreateCapsule"],
+    ["agent_handler", timing.agentHandlerMs, "within agent: the host agent's own handling"],
     ["record", timing.recordMs, "capsule row with its audit row and events"],
     ["total", timing.totalMs, "request received to response"],
   ];
@@ -110,7 +113,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     envs: input.envs,
     metadata: input.metadata,
     network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
-  }).finally(() => {
+  }, { onHeader: (header) => (timing.agentHandlerMs = handlerMs(header)) }).finally(() => {
     timing.agentMs = lap();
   });
   const [insert, create] = await Promise.allSettled([inserted, created]);
@@ -145,6 +148,12 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     await failCreate(deps, auth, agent, id, public_, log);
     throw public_;
   }
+}
+
+/** `handler;dur=…` of the agent's Server-Timing header, when it sent one. */
+function handlerMs(header: Headers): number | undefined {
+  const dur = /(?:^|,)\s*handler;dur=([\d.]+)/.exec(header.get("server-timing") ?? "");
+  return dur ? Number(dur[1]) : undefined;
 }
 
 /** Destroys a capsule the agent may hold; an unknown capsule is fine, anything else is logged. */

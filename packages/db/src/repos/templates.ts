@@ -10,6 +10,13 @@ export async function findTeamTemplate(db: Db, teamId: string, name: string): Pr
   return db.selectFrom("templates").selectAll().where("team_id", "=", teamId).where("name", "=", name).executeTakeFirst();
 }
 
+/** Which of `names` some template row (of any team, or the platform) carries. */
+export async function templateNamesAmong(db: Db, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db.selectFrom("templates").select("name").distinct().where("name", "in", names).execute();
+  return rows.map((r) => r.name);
+}
+
 /** The template a team reaches by `name`: its own first, else the platform's (one query). */
 export async function findUsableTemplate(db: Db, teamId: string | null, name: string): Promise<Template | undefined> {
   return db

@@ -33,4 +33,6 @@ export async function revokeApiKey(deps: Deps, auth: AuthContext, id: string): P
     if (!(await revokeTeamApiKey(trx, auth.teamId, id, new Date()))) throw new WrennError("not_found", `API key ${id} not found`);
     await insertAudit(trx, { teamId: auth.teamId, ...actorOf(auth), action: "api_key.revoke", resourceType: "api_key", resourceId: id });
   });
+  // Other replicas hear of it from the database; this one must not wait for that.
+  deps.apiKeys.forget();
 }

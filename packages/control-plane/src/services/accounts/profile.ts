@@ -97,4 +97,5 @@ export async function deleteAccount(deps: Deps, auth: AuthContext): Promise<void
       await insertAudit(trx, { teamId: team.id, ...actorOf(auth), action: "me.delete", resourceType: "user", resourceId: user.id, metadata });
     }
   });
+  deps.apiKeys.forget();
 }

@@ -48,6 +48,7 @@ export async function deleteTeam(deps: Deps, auth: AuthContext, teamId: string):
     await softDeleteTeam(trx, teamId, new Date());
     await insertAudit(trx, { teamId, ...actorOf(auth), action: "team.delete", resourceType: "team", resourceId: teamId });
   });
+  deps.apiKeys.forget();
 }
 
 export async function assertNoLiveCapsules(db: Kysely<Database>, teamId: string): Promise<void> {

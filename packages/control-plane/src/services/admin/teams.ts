@@ -74,4 +74,5 @@ export async function deleteTeamAsAdmin(deps: Deps, auth: AuthContext, teamId: s
     await softDeleteTeam(trx, teamId, new Date());
     await insertAudit(trx, { teamId, ...actorOf(auth), action: "team.delete", resourceType: "team", resourceId: teamId, metadata: { name: team.name, platform_admin: true } });
   });
+  deps.apiKeys.forget();
 }

@@ -1,3 +1,4 @@
+import type { Transport } from "@connectrpc/connect";
 import { WrennError } from "@wrenn/core";
 import { findHost, listHosts, placementView, type Database, type Host, type PlacementView } from "@wrenn/db";
 import type { Kysely } from "kysely";
@@ -38,6 +39,8 @@ export class Fleet {
       strategy?: PlacementStrategy;
       /** Called for an online static host whose specs are still unknown, before placing. */
       onUnknownSpecs?: (host: Host) => Promise<void>;
+      /** A static agent running in this process (`wrenn up`): its address and in-memory transport. */
+      local?: { url: string; transport: Transport };
     },
   ) {}
 
@@ -128,7 +131,8 @@ export class Fleet {
     const key = `${url}|${tls?.certPem ?? ""}`;
     const cached = this.handles.get(host.id);
     if (cached?.key === key) return cached.handle;
-    const handle = connectAgent(host.id, url, tls);
+    const local = host.mode === "static" && this.options.local?.url === url ? this.options.local.transport : undefined;
+    const handle = connectAgent(host.id, url, tls, local);
     this.handles.set(host.id, { key, handle });
     return handle;
   }
