@@ -1,5 +1,6 @@
 // Control plane overhead, measured against the host agent it drives, in the same run:
-//  1. exec: REST `POST /v1/capsules/{id}/exec` of `echo hi` vs the agent's Exec RPC (N = 500)
+//  1. exec: REST `POST /v1/capsules/{id}/exec` of `echo hi` vs the agent's Exec RPC (N = 500),
+//     also net of the agent's own handling (both report it in Server-Timing)
 //  2. create: REST `POST /v1/capsules` vs the agent's CreateCapsule (N = 10 each, destroyed after,
 //     alternating, each after the host settled; also per request, REST time minus the agent
 //     call the control plane reports in Server-Timing, and the median of each step it reports;
@@ -43,14 +44,20 @@ async function main(): Promise<void> {
     return text ? JSON.parse(text) : undefined;
   };
   try {
-    const capsule = await rest("POST", "/v1/capsules", { template: "minimal" });
+    // Idle through the create runs for minutes: a long timeout keeps it from auto-pausing.
+    const capsule = await rest("POST", "/v1/capsules", { template: "minimal", timeout_sec: 3600 });
     const id = capsule.id as string;
+    // The agent's own handling of the last call, as each way reports it (Server-Timing).
+    let handler: number | undefined;
     const viaRest = async (): Promise<void> => {
-      const out = await rest("POST", `/v1/capsules/${id}/exec`, { cmd: "echo", args: ["hi"] });
+      const res = await fetch(up.url + `/v1/capsules/${id}/exec`, { method: "POST", headers, body: JSON.stringify({ cmd: "echo", args: ["hi"] }) });
+      const out = (await res.json()) as { stdout?: string };
+      if (res.status !== 200) throw new Error(`exec → ${res.status} ${JSON.stringify(out)}`);
       if (out.stdout !== "hi\n") throw new Error(`unexpected stdout ${JSON.stringify(out.stdout)}`);
+      handler = serverTiming(res.headers.get("server-timing") ?? "").agent_handler;
     };
     const viaAgent = async (): Promise<void> => {
-      const out = await agent.exec({ capsuleId: id, cmd: "echo", args: ["hi"] });
+      const out = await agent.exec({ capsuleId: id, cmd: "echo", args: ["hi"] }, { onHeader: (header) => (handler = serverTiming(header.get("server-timing") ?? "").handler) });
       if (Buffer.from(out.stdout).toString() !== "hi\n") throw new Error("unexpected stdout");
     };
     const time = async (samples: number[], fn: () => Promise<void>): Promise<void> => {
@@ -58,22 +65,34 @@ async function main(): Promise<void> {
       await fn();
       samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     };
+    const timeNet = async (samples: number[], net: number[], fn: () => Promise<void>): Promise<void> => {
+      handler = undefined;
+      await time(samples, fn);
+      if (handler === undefined) throw new Error("the exec answer has no Server-Timing of the agent's handling");
+      net.push(samples.at(-1)! - handler);
+    };
 
     // 1. exec, alternating rounds of 50 so background noise hits both sides alike
     for (let i = 0; i < 20; i++) {
       await viaRest();
       await viaAgent();
     }
-    const exec = { rest: [] as number[], agent: [] as number[] };
+    const exec = { rest: [] as number[], agent: [] as number[], restNet: [] as number[], agentNet: [] as number[] };
     for (let done = 0; done < N; done += 50) {
-      for (let i = 0; i < 50; i++) await time(exec.rest, viaRest);
-      for (let i = 0; i < 50; i++) await time(exec.agent, viaAgent);
+      for (let i = 0; i < 50; i++) await timeNet(exec.rest, exec.restNet, viaRest);
+      for (let i = 0; i < 50; i++) await timeNet(exec.agent, exec.agentNet, viaAgent);
     }
     const execRest = summarize(exec.rest);
     const execAgent = summarize(exec.agent);
     report({ name: "cp.exec.rest_ms", ...execRest });
     report({ name: "cp.exec.agent_rpc_ms", ...execAgent });
     report({ name: "cp.exec.overhead_ms", p50: +(execRest.p50 - execAgent.p50).toFixed(3), p99: +(execRest.p99 - execAgent.p99).toFixed(3) });
+    // Net of the agent's own handling (the process in the capsule), as for creates below.
+    const execRestNet = summarize(exec.restNet);
+    const execAgentNet = summarize(exec.agentNet);
+    report({ name: "cp.exec.rest_minus_agent_handler_ms", ...execRestNet });
+    report({ name: "cp.exec.agent_rpc_minus_agent_handler_ms", ...execAgentNet });
+    report({ name: "cp.exec.overhead_net_ms", p50: +(execRestNet.p50 - execAgentNet.p50).toFixed(3), p99: +(execRestNet.p99 - execAgentNet.p99).toFixed(3) });
 
     // 2. create, on the embedded database
     await measureCreates(up, "cp.create");
@@ -97,7 +116,7 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (Date.now() - started) / 1000;
-    report({ name: "cp.load.exec_ms", ...summarize(load) });
+    if (load.length > 0) report({ name: "cp.load.exec_ms", ...summarize(load) });
     report({ name: "cp.load", clients: CLIENTS, seconds: +seconds.toFixed(1), requests: load.length, rps: +(load.length / seconds).toFixed(1), errors, firstErrors });
     await rest("DELETE", `/v1/capsules/${id}`);
   } finally {

@@ -110,7 +110,7 @@ export async function startControlPlane(
       },
     };
   } catch (err) {
-    await unlisten?.();
+    await unlisten?.().catch(() => {}); // the start's own error is the one to report
     if (ownsDatabase) await database.close();
     throw err;
   }

@@ -48,6 +48,10 @@ describe.each(dbBackends)("exec and processes on %s", (backend) => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ stdout: "bar /tmp root\nfrom stdin\n", stderr: "err\n", exit_code: 3, encoding: "utf-8", timed_out: false });
     expect(res.body.duration_ms).toBeGreaterThanOrEqual(0);
+    // The agent's own share of the call, as it reported it.
+    const handler = /^agent_handler;dur=(\d+\.\d\d);desc="[^",]*"$/.exec(res.headers.get("server-timing") ?? "");
+    expect(handler, res.headers.get("server-timing") ?? "no Server-Timing").not.toBeNull();
+    expect(Number(handler![1])).toBeGreaterThanOrEqual(res.body.duration_ms - 1);
     const plain = await exec({ cmd: "id", args: ["-un"] });
     expect(plain.body.stdout).toBe("user\n");
   });

@@ -40,3 +40,9 @@ export function connectAgent(hostId: string, url: string, tls?: AgentTls, local?
   const chosen: Transport = local ? { unary: local.unary.bind(local), stream: transport.stream.bind(transport) } : transport;
   return { hostId, url, client: createClient(HostAgentService, chosen), ...(secure && tls ? { tls } : {}) };
 }
+
+/** The agent's own handling of a unary call (`Server-Timing: handler;dur=…`), when it said. */
+export function agentHandlerMs(header: Headers): number | undefined {
+  const dur = /(?:^|,)\s*handler;dur=([\d.]+)/.exec(header.get("server-timing") ?? "");
+  return dur ? Number(dur[1]) : undefined;
+}

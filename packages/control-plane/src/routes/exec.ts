@@ -67,7 +67,11 @@ export function execRoutes(app: FastifyInstance, deps: Deps): void {
       if (request.body.background) {
         return reply.code(202).send(await execBackground(deps, capsule.id, request.body));
       }
-      return reply.send(await execForeground(deps, capsule.id, request.body, clientGone(reply)));
+      const timing: { agentHandlerMs?: number } = {};
+      const result = await execForeground(deps, capsule.id, request.body, clientGone(reply), timing);
+      // The agent's share, so a client can tell the command's time from the platform's.
+      if (timing.agentHandlerMs !== undefined) void reply.header("server-timing", `agent_handler;dur=${timing.agentHandlerMs.toFixed(2)};desc="the host agent's own handling"`);
+      return reply.send(result);
     },
   );
 }

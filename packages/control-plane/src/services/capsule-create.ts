@@ -3,7 +3,7 @@ import { insertAudit, insertCapsule, transitionCapsule, transitionCapsuleRecorde
 import { EgressMode } from "@wrenn/proto/hostagent/v1";
 import type { FastifyBaseLogger } from "fastify";
 import { actorOf, type AuthContext } from "../auth/context.js";
-import type { AgentHandle } from "../agent/client.js";
+import { agentHandlerMs, type AgentHandle } from "../agent/client.js";
 import type { Deps } from "../deps.js";
 import { toWrennError } from "../http/errors.js";
 import { agentFacts, isAgentNotFound } from "./capsule-agent-sync.js";
@@ -113,7 +113,7 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     envs: input.envs,
     metadata: input.metadata,
     network: { egress: egressModes[input.network.egress], allowCidrs: input.network.allow_cidrs, allowDomains: input.network.allow_domains },
-  }, { onHeader: (header) => (timing.agentHandlerMs = handlerMs(header)) }).finally(() => {
+  }, { onHeader: (header) => (timing.agentHandlerMs = agentHandlerMs(header)) }).finally(() => {
     timing.agentMs = lap();
   });
   const [insert, create] = await Promise.allSettled([inserted, created]);
@@ -148,12 +148,6 @@ export async function createCapsule(deps: Deps, auth: AuthContext, input: Create
     await failCreate(deps, auth, agent, id, public_, log);
     throw public_;
   }
-}
-
-/** `handler;dur=…` of the agent's Server-Timing header, when it sent one. */
-function handlerMs(header: Headers): number | undefined {
-  const dur = /(?:^|,)\s*handler;dur=([\d.]+)/.exec(header.get("server-timing") ?? "");
-  return dur ? Number(dur[1]) : undefined;
 }
 
 /** Destroys a capsule the agent may hold; an unknown capsule is fine, anything else is logged. */

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyReply } from "fastify";
 import type { Deps } from "../deps.js";
+import { agentHandlerMs } from "../agent/client.js";
 
 export interface ExecInput {
   cmd: string;
@@ -39,8 +40,11 @@ export function clientGone(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-/** Runs a command in the foreground; output is UTF-8 when both streams are, else both base64. */
-export async function execForeground(deps: Deps, capsuleId: string, input: ExecInput, signal: AbortSignal): Promise<ExecResult> {
+/**
+ * Runs a command in the foreground; output is UTF-8 when both streams are, else both base64.
+ * `timing.agentHandlerMs` receives the agent's own handling time when it reports one.
+ */
+export async function execForeground(deps: Deps, capsuleId: string, input: ExecInput, signal: AbortSignal, timing: { agentHandlerMs?: number } = {}): Promise<ExecResult> {
   const { cmd, args } = commandLine(input.cmd, input.args);
   const res = await (await deps.fleet.capsuleAgent(capsuleId)).client.exec(
     {
@@ -54,7 +58,7 @@ export async function execForeground(deps: Deps, capsuleId: string, input: ExecI
       stdin: input.stdin ? Buffer.from(input.stdin, "utf8") : new Uint8Array(),
     },
     // The agent kills the process at timeout_sec; past that plus a grace period the call itself is stuck.
-    { signal, timeoutMs: (input.timeout_sec + 30) * 1000 },
+    { signal, timeoutMs: (input.timeout_sec + 30) * 1000, onHeader: (header) => (timing.agentHandlerMs = agentHandlerMs(header)) },
   );
   const stdout = Buffer.from(res.stdout.buffer, res.stdout.byteOffset, res.stdout.byteLength);
   const stderr = Buffer.from(res.stderr.buffer, res.stderr.byteOffset, res.stderr.byteLength);
