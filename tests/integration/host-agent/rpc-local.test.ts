@@ -5,21 +5,14 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { connectAgent } from "@wrenn/control-plane";
 import { newId } from "@wrenn/core";
 import { HostAgentService } from "@wrenn/proto/hostagent/v1";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestAgent, type TestAgent } from "./support/agent.js";
+import { describe, expect, it } from "vitest";
+import { useAgentWithCapsule } from "./support/agent.js";
 
 describe("host agent RPC in memory", () => {
-  let agent: TestAgent;
-  let id: string;
-  beforeAll(async () => {
-    agent = await startTestAgent();
-    id = await agent.newCapsule();
-  });
-  afterAll(async () => {
-    await agent?.close();
-  });
+  const test = useAgentWithCapsule();
 
   it("answers like the port: results, error codes and messages, Server-Timing of the handler", async () => {
+    const { agent, id } = test;
     const local = createClient(HostAgentService, agent.server.localTransport());
     const timings: string[] = [];
     const onHeader = (header: Headers): void => void timings.push(header.get("server-timing") ?? "");
@@ -41,6 +34,7 @@ describe("host agent RPC in memory", () => {
   });
 
   it("a control-plane handle with it sends unary calls in memory and streams over HTTP/2", async () => {
+    const { agent, id } = test;
     // Nothing listens at this URL: whatever works went through memory.
     const handle = connectAgent("host-local", "http://127.0.0.1:1", undefined, agent.server.localTransport());
     const { capsules } = await handle.client.listCapsules({});

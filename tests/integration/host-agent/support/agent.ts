@@ -2,6 +2,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { newId } from "@wrenn/core";
 import { HostAgentService } from "@wrenn/proto/hostagent/v1";
+import { afterAll, beforeAll } from "vitest";
 import { AgentMetrics } from "../../../../packages/host-agent/src/metrics/prometheus.js";
 import type { SamplerOptions } from "../../../../packages/host-agent/src/metrics/sampler.js";
 import { createAgentServer, type AgentServer } from "../../../../packages/host-agent/src/server.js";
@@ -47,4 +48,20 @@ export async function startTestAgent(options: { sampler?: SamplerOptions & { sta
       await capsules.close();
     },
   };
+}
+
+/**
+ * For a describe block: a test agent with one dev capsule, started before its tests and
+ * closed after them. Read `agent` and `id` inside the tests.
+ */
+export function useAgentWithCapsule(): { readonly agent: TestAgent; readonly id: string } {
+  const state = {} as { agent: TestAgent; id: string };
+  beforeAll(async () => {
+    state.agent = await startTestAgent();
+    state.id = await state.agent.newCapsule();
+  });
+  afterAll(async () => {
+    await state.agent?.close();
+  });
+  return state;
 }
