@@ -88,3 +88,15 @@ describe("ApiKeyCache", () => {
     expect(cache.size).toBe(1);
   });
 });
+
+describe("ApiKeyCache.dueForTouch", () => {
+  it("says a key's use is due once per 30 s, whether or not keys are kept", () => {
+    const cache = new ApiKeyCache();
+    expect(cache.dueForTouch("a", 1_000_000)).toBe(true);
+    expect(cache.dueForTouch("a", 1_010_000)).toBe(false);
+    expect(cache.dueForTouch("b", 1_010_000)).toBe(true);
+    cache.forget();
+    expect(cache.dueForTouch("a", 1_020_000)).toBe(false);
+    expect(cache.dueForTouch("a", 1_030_001)).toBe(true);
+  });
+});

@@ -3,6 +3,9 @@ import type { ApiKey } from "@wrenn/db";
 /** The notification channel that migration 0006 fires when a key may have become invalid. */
 export const CREDENTIALS_CHANNEL = "wrenn_credentials";
 
+/** Minimum interval between `last_used_at` writes for one key. */
+const TOUCH_INTERVAL_MS = 30_000;
+
 export interface ApiKeyCacheOptions {
   /** Longest an entry is trusted without a database read (a net under the notifications). */
   maxAgeMs?: number;
@@ -19,6 +22,8 @@ export interface ApiKeyCacheOptions {
  */
 export class ApiKeyCache {
   readonly #entries = new Map<string, { key: ApiKey; at: number }>();
+  /** When each key's use was last written (survives `forget`: it is bookkeeping, not trust). */
+  readonly #touched = new Map<string, number>();
   readonly #maxAgeMs: number;
   readonly #maxEntries: number;
   #generation = 0;
@@ -54,6 +59,18 @@ export class ApiKeyCache {
   forget(): void {
     this.#generation++;
     this.#entries.clear();
+  }
+
+  /**
+   * Whether a use of key `id` at `now` is due to be written to `last_used_at` (at most every
+   * 30 s per key); says yes once and then not again for the interval. Past `maxEntries` keys
+   * it starts over, costing one extra write per key.
+   */
+  dueForTouch(id: string, now: number): boolean {
+    if ((this.#touched.get(id) ?? 0) + TOUCH_INTERVAL_MS >= now) return false;
+    if (this.#touched.size >= this.#maxEntries) this.#touched.clear();
+    this.#touched.set(id, now);
+    return true;
   }
 
   /** The active key with this hash: from memory when known and fresh, else from `load`. */

@@ -21,21 +21,13 @@ export function actorOf(auth: AuthContext): { actorType: "user" | "api_key"; act
   return auth.kind === "api_key" ? { actorType: "api_key", actorId: auth.apiKeyId } : { actorType: "user", actorId: auth.userId };
 }
 
-/** Minimum interval between `last_used_at` writes for one key. */
-const TOUCH_INTERVAL_MS = 30_000;
-/** Bounded: past this many keys the map starts over (costing one extra write per key). */
-const MAX_TRACKED_KEYS = 10_000;
-const lastTouched = new Map<string, number>();
-
 async function fromApiKey(deps: Deps, key: string): Promise<AuthContext> {
   if (!apiKeyPattern.test(key)) throw new WrennError("unauthorized", "the API key is malformed: keys look like wrn_ followed by 32 hex characters");
   const hash = sha256Hex(key);
   const row = await deps.apiKeys.resolve(hash, () => findActiveApiKeyByHash(deps.db, hash));
   if (!row) throw new WrennError("unauthorized", "the API key is unknown or revoked; create a new one with `wrenn key create`");
   const now = Date.now();
-  if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
-    if (lastTouched.size >= MAX_TRACKED_KEYS) lastTouched.clear();
-    lastTouched.set(row.id, now);
+  if (deps.apiKeys.dueForTouch(row.id, now)) {
     // Bookkeeping, not authentication: the request does not wait for it.
     touchApiKey(deps.db, row.id, new Date(now)).catch((err: unknown) => process.emitWarning(`could not record the use of API key ${row.id}: ${(err as Error).message}`));
   }

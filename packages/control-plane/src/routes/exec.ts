@@ -5,6 +5,7 @@ import { authOf, guard } from "../auth/guards.js";
 import type { Deps } from "../deps.js";
 import { CapsuleParams, errorResponses } from "../http/schemas.js";
 import { loadRunningCapsule } from "../services/capsule-access.js";
+import { serverTimingHeader } from "../http/server-timing.js";
 import { clientGone, execBackground, execForeground } from "../services/capsule-exec.js";
 
 const noNul = (field: string) => [(v: string) => !v.includes("\0"), `${field} must not contain NUL bytes`] as const;
@@ -70,7 +71,7 @@ export function execRoutes(app: FastifyInstance, deps: Deps): void {
       const timing: { agentHandlerMs?: number } = {};
       const result = await execForeground(deps, capsule.id, request.body, clientGone(reply), timing);
       // The agent's share, so a client can tell the command's time from the platform's.
-      if (timing.agentHandlerMs !== undefined) void reply.header("server-timing", `agent_handler;dur=${timing.agentHandlerMs.toFixed(2)};desc="the host agent's own handling"`);
+      if (timing.agentHandlerMs !== undefined) void reply.header("server-timing", serverTimingHeader([["agent_handler", timing.agentHandlerMs, "the host agent's own handling"]]));
       return reply.send(result);
     },
   );

@@ -6,6 +6,7 @@ import { actorOf, type AuthContext } from "../auth/context.js";
 import { agentHandlerMs, type AgentHandle } from "../agent/client.js";
 import type { Deps } from "../deps.js";
 import { toWrennError } from "../http/errors.js";
+import { serverTimingHeader } from "../http/server-timing.js";
 import { agentFacts, isAgentNotFound } from "./capsule-agent-sync.js";
 import { resolveTemplate, unknownTemplate } from "./capsule-templates.js";
 
@@ -55,12 +56,9 @@ export interface CreateTiming {
   totalMs?: number;
 }
 
-/**
- * `Server-Timing` of a create: each step that ran, then the whole handling (`total`).
- * Descriptions carry no commas, so naive parsers that split on them still work.
- */
+/** `Server-Timing` of a create: each step that ran, then the whole handling (`total`). */
 export function createServerTiming(timing: CreateTiming): string {
-  const steps: [string, number | undefined, string][] = [
+  return serverTimingHeader([
     ["accept", timing.acceptMs, "request body validation and authentication"],
     ["lookup", timing.lookupMs, "template and host loads"],
     ["place", timing.placeMs, "host choice"],
@@ -68,8 +66,7 @@ export function createServerTiming(timing: CreateTiming): string {
     ["agent_handler", timing.agentHandlerMs, "within agent: the host agent's own handling"],
     ["record", timing.recordMs, "capsule row with its audit row and events"],
     ["total", timing.totalMs, "request received to response"],
-  ];
-  return steps.flatMap(([name, ms, desc]) => (ms === undefined ? [] : [`${name};dur=${ms.toFixed(2)};desc="${desc}"`])).join(", ");
+  ]);
 }
 
 /**
